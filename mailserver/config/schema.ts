@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, after the file and the MAILWERK_* variables are merged.
+ * Field names mirror the config file; `ENV_NAMES` maps each variable onto a path here.
+ */
+
+const port = z.coerce.number().int().min(0, 'must be 0..65535').max(65535, 'must be 0..65535');
+
+const hostname = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/, 'must be a DNS host name');
+
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) =>
+  typeof v === 'boolean' ? v : v === 'true' || v === '1' || v === 'yes',
+);
+
+/** "512M", "2G", "1048576" → bytes. */
+const byteSize = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = /^\s*(\d+)\s*([KMGT]?)B?\s*$/i.exec(v);
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: 'must be a size such as 500M or 2G' });
+    return z.NEVER;
+  }
+  const unit = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[m[2]!.toUpperCase() as '' | 'K'];
+  return Number(m[1]) * unit;
+});
+
+const commaList = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+
+const cidr = z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be an address or CIDR such as 10.0.0.0/8');
+
+export const configSchema = z.object({
+  data: z.string().min(1).default('./data'),
+  hostname: hostname.default('localhost'),
+  domain: hostname.default('localhost'),
+  adminPassword: z.string().min(8, 'must be at least 8 characters').optional(),
+  listen: z.string().min(1).default('127.0.0.1'),
+  ports: z
+    .object({
+      smtp: port.default(2525),
+      submission: port.default(2587),
+      submissions: port.default(2465),
+      imap: port.default(2143),
+      imaps: port.default(2993),
+      pop3: port.default(2110),
+      pop3s: port.default(2995),
+      http: port.default(8080),
+    })
+    .prefault({}),
+  dns: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port')
+    .optional(),
+  tls: z.object({ cert: z.string().optional(), key: z.string().optional() }).prefault({}),
+  store: z
+    .string()
+    .refine((v) => v === 'sqlite' || /^postgres(ql)?:\/\//.test(v), 'must be sqlite or a postgres:// URL')
+    .default('sqlite'),
+  redis: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
+  directory: z
+    .string()
+    .refine((v) => v === 'internal' || /^ldaps?:\/\//.test(v), 'must be internal or an ldap:// or ldaps:// URL')
+    .default('internal'),
+  dnsbl: commaList.default([]),
+  dnswl: commaList.default([]),
+  relayNetworks: commaList.pipe(z.array(cidr)).default([]),
+  /** Allow LOGIN / AUTH PLAIN without TLS from loopback clients (off: TLS is always required first). */
+  allowPlaintextLoopback: bool.default(false),
+  quota: z.object({ defaultBytes: byteSize.default(1024 ** 3) }).prefault({}),
+  imap: z
+    .object({
+      maxLiteralBytes: byteSize.default(64 * 1024 ** 2),
+      idleTimeoutSeconds: z.coerce.number().int().min(60).default(30 * 60),
+      maxConnectionsPerIp: z.coerce.number().int().min(1).default(200),
+      maxConnectionsPerAccount: z.coerce.number().int().min(1).default(100),
+    })
+    .prefault({}),
+  log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** MAILWERK_* variable → dotted path in the config object. */
+export const ENV_NAMES: Record<string, string> = {
+  MAILWERK_DATA: 'data',
+  MAILWERK_HOSTNAME: 'hostname',
+  MAILWERK_DOMAIN: 'domain',
+  MAILWERK_ADMIN_PASSWORD: 'adminPassword',
+  MAILWERK_LISTEN: 'listen',
+  MAILWERK_SMTP_PORT: 'ports.smtp',
+  MAILWERK_SUBMISSION_PORT: 'ports.submission',
+  MAILWERK_SUBMISSIONS_PORT: 'ports.submissions',
+  MAILWERK_IMAP_PORT: 'ports.imap',
+  MAILWERK_IMAPS_PORT: 'ports.imaps',
+  MAILWERK_POP3_PORT: 'ports.pop3',
+  MAILWERK_POP3S_PORT: 'ports.pop3s',
+  MAILWERK_HTTP_PORT: 'ports.http',
+  MAILWERK_DNS: 'dns',
+  MAILWERK_TLS_CERT: 'tls.cert',
+  MAILWERK_TLS_KEY: 'tls.key',
+  MAILWERK_STORE: 'store',
+  MAILWERK_REDIS: 'redis',
+  MAILWERK_DIRECTORY: 'directory',
+  MAILWERK_DNSBL: 'dnsbl',
+  MAILWERK_DNSWL: 'dnswl',
+  MAILWERK_RELAY_NETWORKS: 'relayNetworks',
+  MAILWERK_ALLOW_PLAINTEXT_LOOPBACK: 'allowPlaintextLoopback',
+  MAILWERK_QUOTA: 'quota.defaultBytes',
+  MAILWERK_IMAP_MAX_LITERAL: 'imap.maxLiteralBytes',
+  MAILWERK_IMAP_IDLE_TIMEOUT: 'imap.idleTimeoutSeconds',
+  MAILWERK_IMAP_MAX_CONNECTIONS_PER_IP: 'imap.maxConnectionsPerIp',
+  MAILWERK_IMAP_MAX_CONNECTIONS_PER_ACCOUNT: 'imap.maxConnectionsPerAccount',
+  MAILWERK_LOG_LEVEL: 'log.level',
+};

@@ -1,0 +1,47 @@
+/** Accounts, domains and aliases, whether kept in internal tables or in LDAP. */
+
+export interface Account {
+  /** Stable id the store keys mail by; never reused. */
+  id: string;
+  /** Primary address, lower-case. */
+  address: string;
+  quotaBytes: number;
+  disabled: boolean;
+}
+
+export interface Alias {
+  address: string;
+  /** Local accounts or remote addresses the alias delivers to. */
+  targets: string[];
+}
+
+export type DirectoryErrorCode = 'EXISTS' | 'NOT_FOUND' | 'INVALID';
+
+export class DirectoryError extends Error {
+  constructor(
+    readonly code: DirectoryErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Directory {
+  /** The account whose password this is, or null (unknown user, wrong password, disabled: indistinguishable). */
+  authenticate(login: string, password: string): Promise<Account | null>;
+  findAccount(address: string): Promise<Account | null>;
+  listAccounts(): Promise<Account[]>;
+  addAccount(address: string, password: string, quotaBytes?: number): Promise<Account>;
+  setPassword(address: string, password: string): Promise<void>;
+  deleteAccount(address: string): Promise<Account>;
+
+  listDomains(): Promise<string[]>;
+  addDomain(domain: string): Promise<void>;
+  hasDomain(domain: string): Promise<boolean>;
+
+  listAliases(): Promise<Alias[]>;
+  addAlias(address: string, targets: string[]): Promise<void>;
+  deleteAlias(address: string): Promise<void>;
+
+  close(): Promise<void>;
+}

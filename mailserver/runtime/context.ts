@@ -1,0 +1,34 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Config } from '../config/index.ts';
+import { InternalDirectory, type Directory } from '../directory/index.ts';
+import { SqliteStore, type MailStore } from '../store/index.ts';
+
+/** The long-lived parts every front end (IMAP, SMTP, CLI, management API) works with. */
+export interface Services {
+  config: Config;
+  dataDir: string;
+  directory: Directory;
+  store: MailStore;
+}
+
+export class UnsupportedBackendError extends Error {}
+
+export function openServices(config: Config): Services {
+  const dataDir = resolve(config.data);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (config.store !== 'sqlite') {
+    throw new UnsupportedBackendError('MAILWERK_STORE: the PostgreSQL store is not available in this version yet; use sqlite');
+  }
+  if (config.directory !== 'internal') {
+    throw new UnsupportedBackendError('MAILWERK_DIRECTORY: the LDAP directory is not available in this version yet; use internal');
+  }
+  const directory = new InternalDirectory(dataDir, config.domain, config.quota.defaultBytes);
+  const store = new SqliteStore({ dataDir });
+  return { config, dataDir, directory, store };
+}
+
+export async function closeServices(services: Services): Promise<void> {
+  await services.store.close();
+  await services.directory.close();
+}

@@ -1,0 +1,26 @@
+import type { Config } from '../config/index.ts';
+import { generatePassword, type Directory } from '../directory/index.ts';
+import type { Logger } from '../log/logger.ts';
+import type { MailStore } from '../store/index.ts';
+
+/**
+ * First start: the first mail domain and postmaster@ it. The generated password is printed once to the
+ * terminal (not to the structured log, which may be shipped elsewhere).
+ */
+export async function firstStart(config: Config, directory: Directory, store: MailStore, log: Logger): Promise<void> {
+  if (!(await directory.hasDomain(config.domain))) {
+    await directory.addDomain(config.domain);
+    log.info('domain.created', { domain: config.domain });
+  }
+  const postmaster = `postmaster@${config.domain}`;
+  let account = await directory.findAccount(postmaster);
+  if (!account) {
+    const password = config.adminPassword ?? generatePassword();
+    account = await directory.addAccount(postmaster, password);
+    log.info('account.created', { address: postmaster, generatedPassword: !config.adminPassword });
+    if (!config.adminPassword) {
+      process.stderr.write(`\nMailwerk created ${postmaster} with the password: ${password}\n(This is shown only once.)\n\n`);
+    }
+  }
+  await store.ensureAccount(account.id, account.quotaBytes);
+}

@@ -1,0 +1,99 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Schema of the embedded store. Raw messages live in their own table so that scans over metadata
+ * (FETCH of 100,000 envelopes, SEARCH) never walk blob overflow pages. Contents are shared by copies
+ * (EMAILID stays the same across COPY, RFC 8474) and reference-counted.
+ */
+const SCHEMA_VERSION = 1;
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS accounts (
+  id TEXT PRIMARY KEY,
+  quota_bytes INTEGER NOT NULL,
+  used_bytes INTEGER NOT NULL DEFAULT 0,
+  messages INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS mailboxes (
+  id INTEGER PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  special_use TEXT,
+  uid_validity INTEGER NOT NULL,
+  uid_next INTEGER NOT NULL DEFAULT 1,
+  highest_modseq INTEGER NOT NULL DEFAULT 1,
+  recent_uid INTEGER NOT NULL DEFAULT 1,
+  UNIQUE (account_id, name)
+);
+CREATE TABLE IF NOT EXISTS subscriptions (
+  account_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  PRIMARY KEY (account_id, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY, raw BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS contents (
+  id INTEGER PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  refs INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  thread_id INTEGER NOT NULL,
+  sent_date INTEGER,
+  message_id TEXT,
+  envelope TEXT NOT NULL,
+  body_structure TEXT NOT NULL,
+  body TEXT NOT NULL,
+  preview TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  base_subject TEXT NOT NULL,
+  addr_from TEXT NOT NULL,
+  addr_to TEXT NOT NULL,
+  addr_cc TEXT NOT NULL,
+  addr_bcc TEXT NOT NULL,
+  sort_from TEXT NOT NULL,
+  sort_to TEXT NOT NULL,
+  sort_cc TEXT NOT NULL,
+  display_from TEXT NOT NULL,
+  display_to TEXT NOT NULL,
+  refs_json TEXT NOT NULL,
+  header_text TEXT NOT NULL,
+  parsed TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  content_id INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  flags TEXT NOT NULL,
+  internal_date INTEGER NOT NULL,
+  save_date INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, uid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS messages_modseq ON messages (mailbox_id, modseq);
+CREATE INDEX IF NOT EXISTS messages_content ON messages (content_id);
+CREATE TABLE IF NOT EXISTS expunged (
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, uid)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS thread_ids (
+  account_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  thread_id INTEGER NOT NULL,
+  PRIMARY KEY (account_id, message_id)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS contents_fts USING fts5(
+  headers, body,
+  content = '', contentless_delete = 1,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+`;
+
+export function migrate(db: Database): void {
+  db.exec(DDL);
+  const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as { value: number } | undefined;
+  if (!row) db.prepare(`INSERT INTO meta (key, value) VALUES ('schema', ?)`).run(SCHEMA_VERSION);
+  else if (row.value > SCHEMA_VERSION) throw new Error(`store schema ${row.value} is newer than this Mailwerk (${SCHEMA_VERSION})`);
+}
