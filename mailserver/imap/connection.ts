@@ -104,11 +104,14 @@ export class ImapConnection implements ConnectionControl {
   }
 
   private allowLiteral(request: LiteralRequest): boolean {
+    // Through the output, never the raw socket: after COMPRESS the socket carries deflate data only.
     if (!this.session.account && request.size > PRE_AUTH_LITERAL_LIMIT) {
-      this.socket.write(`${request.tag ?? '*'} NO [TOOBIG] Log in before sending large literals\r\n`);
+      void this.out.line(`${request.tag ?? '*'} NO [TOOBIG] Log in before sending large literals`);
+      void this.out.flush();
       return false;
     }
-    this.socket.write('+ Ready for literal data\r\n');
+    void this.out.line('+ Ready for literal data');
+    void this.out.flush();
     return true;
   }
 

@@ -173,7 +173,9 @@ class Parser {
 
   private end(): void {
     if (this.pos < this.s.length || this.idx < this.pieces.length - 1) {
-      fail(`Unexpected "${clip(this.s.slice(this.pos))}" after the arguments of ${this.name ?? 'the command'}`);
+      const rest = this.s.slice(this.pos).trimStart();
+      const what = rest === '' ? 'trailing space' : `"${clip(rest)}"`;
+      fail(`Unexpected ${what} after the arguments of ${this.name ?? 'the command'}`);
     }
   }
 
@@ -339,7 +341,7 @@ class Parser {
     return r.value;
   }
 
-  private mailbox(what = 'mailbox name'): string {
+  private mailbox(what = 'a mailbox name'): string {
     const name = this.name_(this.astring(what));
     return name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
   }
