@@ -19,21 +19,27 @@ export function htmlToText(html: string, maxChars: number): string {
   const pieces: string[] = [];
   let length = 0;
   let hiddenDepth = 0;
+  let atLineStart = true;
   const emit = (text: string): void => {
-    if (length >= maxChars) return;
+    if (length >= maxChars || text === '') return;
     pieces.push(text);
     length += text.length;
+    atLineStart = text.endsWith('\n');
+  };
+  // Adjacent block boundaries (</p><div>) make one line break, not a run of empty lines.
+  const breakLine = (): void => {
+    if (!atLineStart) emit('\n');
   };
   const parser = new Parser(
     {
       onopentag(name) {
         if (HIDDEN.has(name)) hiddenDepth++;
-        else if (BLOCK.has(name)) emit('\n');
+        else if (BLOCK.has(name)) breakLine();
         else if (name === 'td' || name === 'th') emit(' ');
       },
       onclosetag(name) {
         if (HIDDEN.has(name)) hiddenDepth = Math.max(0, hiddenDepth - 1);
-        else if (BLOCK.has(name)) emit('\n');
+        else if (BLOCK.has(name)) breakLine();
       },
       ontext(text) {
         // Source line breaks are just whitespace in HTML; only block elements break lines.
@@ -47,10 +53,7 @@ export function htmlToText(html: string, maxChars: number): string {
   return tidyLines(pieces.join('')).slice(0, maxChars);
 }
 
-/** Trims each line and keeps at most one empty line in a row. */
+/** Trims each line; whitespace-only lines between blocks disappear. */
 function tidyLines(text: string): string {
-  return text
-    .replace(/ *\n */g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return text.replace(/ *\n[\n ]*/g, '\n').trim();
 }

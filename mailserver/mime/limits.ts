@@ -13,6 +13,12 @@ export const LIMITS = {
   maxHeaderBytesPerPart: 256 * 1024,
   /** Longest header value handed to a structured-value parser (Content-Type, Subject, Date …). */
   maxStructuredValue: 16 * 1024,
+  /**
+   * MIME header bytes (Content-Type, Content-Disposition …) parsed per message over all parts; past it each value
+   * is cut to minStructuredValue, so 10,000 parts with huge parameter lists cannot cost 10,000 full parses.
+   */
+  mimeHeaderBudget: 512 * 1024,
+  minStructuredValue: 256,
   /** Longest address header value handed to the address parser, about 1,000 addresses. */
   maxAddressValue: 64 * 1024,
   /** Addresses kept per address header. */

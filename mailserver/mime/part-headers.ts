@@ -8,6 +8,11 @@ import { LIMITS } from './limits.ts';
 import { fieldValue, firstField, type HeaderField } from './header-fields.ts';
 import type { ContentDisposition } from './types.ts';
 
+/** MIME header bytes still to be parsed in full for this message (see LIMITS.mimeHeaderBudget). */
+export interface MimeHeaderBudget {
+  remaining: number;
+}
+
 export interface PartHeaderInfo {
   type: string;
   subtype: string;
@@ -30,10 +35,18 @@ const TOKEN = /^[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+$/;
  * Reads the MIME fields of a part. defaultType is "text/plain" normally and "message/rfc822" inside
  * multipart/digest (RFC 2046 §5.1.5).
  */
-export function describePart(raw: Buffer, fields: readonly HeaderField[], defaultType: string): PartHeaderInfo {
+export function describePart(
+  raw: Buffer,
+  fields: readonly HeaderField[],
+  defaultType: string,
+  budget: MimeHeaderBudget,
+): PartHeaderInfo {
   const value = (name: string): string | null => {
     const f = firstField(fields, name);
-    return f ? fieldValue(raw, f, LIMITS.maxStructuredValue) : null;
+    if (!f) return null;
+    const cap = Math.max(LIMITS.minStructuredValue, Math.min(LIMITS.maxStructuredValue, budget.remaining));
+    budget.remaining -= Math.min(cap, f.end - f.valueStart);
+    return fieldValue(raw, f, cap);
   };
   const contentType = parseContentType(value('content-type'), defaultType);
   return {

@@ -17,7 +17,7 @@
  */
 import { LIMITS } from './limits.ts';
 import { HeaderFieldCollector, isBlankLine, type HeaderField } from './header-fields.ts';
-import { describePart } from './part-headers.ts';
+import { describePart, type MimeHeaderBudget } from './part-headers.ts';
 import type { MimePart } from './types.ts';
 
 const LF = 0x0a;
@@ -81,6 +81,7 @@ class MimeScanner {
   private readonly synthetic = new Set<MimePart>();
   private lineNo = 0;
   private partCount = 0;
+  private readonly headerBudget: MimeHeaderBudget = { remaining: LIMITS.mimeHeaderBudget };
 
   constructor(private readonly raw: Buffer) {}
 
@@ -187,7 +188,7 @@ class MimeScanner {
     part.bodyStart = bodyStart;
     part.bodyEnd = bodyStart;
     this.fields.set(part, fields);
-    const info = describePart(this.raw, fields, frame.defaultType);
+    const info = describePart(this.raw, fields, frame.defaultType, this.headerBudget);
     part.type = info.type;
     part.subtype = info.subtype;
     part.params = info.params;
@@ -233,7 +234,7 @@ class MimeScanner {
     if (frame.collector) this.finishHeader(frame, terminatorStart, this.lineNo);
     const part = frame.part;
     part.bodyEnd = Math.max(part.bodyStart, bodyEnd);
-    part.lines = part.bodyEnd > part.bodyStart ? this.lineNo - frame.bodyLine : 0;
+    part.lines = this.countLines(frame, terminatorStart);
     if (frame.boundary !== null) {
       if (frame.shadowed === undefined) this.boundaries.delete(frame.boundary);
       else this.boundaries.set(frame.boundary, frame.shadowed);
@@ -241,6 +242,18 @@ class MimeScanner {
     if (part.children.length === 0 && (part.type === 'multipart' || isMessageType(part))) {
       this.synthesizeChild(frame);
     }
+  }
+
+  /**
+   * Lines of the body: those starting before bodyEnd. The scanner has seen lines bodyLine … lineNo-1; when a
+   * delimiter follows an empty line, that empty line starts exactly at bodyEnd (its line break belongs to the
+   * delimiter) and is not part of the body.
+   */
+  private countLines(frame: Frame, terminatorStart: number): number {
+    const { bodyStart, bodyEnd } = frame.part;
+    if (bodyEnd <= bodyStart) return 0;
+    const endsOnEmptyLine = terminatorStart < this.raw.length && this.raw[bodyEnd - 1] === LF;
+    return this.lineNo - frame.bodyLine - (endsOnEmptyLine ? 1 : 0);
   }
 
   /**

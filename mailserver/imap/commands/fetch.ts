@@ -137,7 +137,9 @@ export async function fetchCommand(ctx: CommandContext, args: FetchArgs, byUid: 
   }
   if (seenNow.size > 0 && !has('FLAGS')) items.push({ kind: 'FLAGS' });
 
+  let delivered = 0;
   for await (const batch of services.store.fetch(view.mailbox.id, target.uids, needs)) {
+    delivered += batch.length;
     for (const row of batch) {
       if (args.changedSince !== null && row.modseq <= args.changedSince) continue;
       const seq = view.seqOf(row.uid);
@@ -158,5 +160,7 @@ export async function fetchCommand(ctx: CommandContext, args: FetchArgs, byUid: 
       for (const part of parts) await out.write(part);
     }
   }
+  // Messages still in this session's view but already expunged elsewhere cannot be served (RFC 9051 §7.1).
+  if (delivered < target.uids.length) return ok('Fetch completed; some messages were expunged by another session', 'EXPUNGEISSUED');
   return ok('Fetch completed');
 }

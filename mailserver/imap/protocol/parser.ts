@@ -52,6 +52,9 @@ function clip(s: string): string {
   return printable.length > 40 ? `${printable.slice(0, 40)}...` : printable;
 }
 
+/** The error text of a failure caused by a parser bug rather than by the client (tests look for it). */
+export const INTERNAL_ERROR = 'Internal error while parsing the command';
+
 const MAX_NUMBER = 4294967295;
 const MAX_DEPTH = 50;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -1183,8 +1186,9 @@ export function parseCommand(framed: FramedCommand, options: ParseOptions = {}):
     return { ok: true, command: p.command() };
   } catch (e) {
     if (e instanceof Fail) return failure(p, framed.tag, e);
-    // Only resource exhaustion (a stack overflow on absurd input) can get here.
-    return failure(p, framed.tag, new Fail('Command too complex'));
+    if (e instanceof RangeError) return failure(p, framed.tag, new Fail('Command too complex'));
+    // A bug, not a client error; still a value, so one bad command cannot take the server down.
+    return failure(p, framed.tag, new Fail(INTERNAL_ERROR));
   }
 }
 

@@ -81,6 +81,11 @@ export interface FrameError {
   /** Response code without brackets (TOOBIG), or null. */
   code: string | null;
   text: string;
+  /**
+   * The error replaces a raw line asked for with readLine() (an over-long AUTHENTICATE response or IDLE
+   * line): the session should end that exchange, e.g. with a tagged BAD for the AUTHENTICATE command.
+   */
+  raw: boolean;
 }
 
 export interface LiteralRequest {
@@ -248,6 +253,7 @@ export class CommandReader {
         status: 'BAD',
         code: null,
         text: 'Too much input sent without waiting for responses',
+        raw: false,
       });
       return false;
     }
@@ -409,14 +415,14 @@ export class CommandReader {
     this.discardingRaw = this.rawLines;
     const limit = this.limits.maxLineBytes;
     if (this.rawLines) {
-      this.emitError({ kind: 'line-too-long', tag: null, status: 'BAD', code: null, text: `Line longer than ${limit} bytes` });
+      this.emitError({ kind: 'line-too-long', tag: null, status: 'BAD', code: null, text: `Line longer than ${limit} bytes`, raw: true });
       return;
     }
     if (this.poisoned) return;
     const tag = this.pieces.length === 0 && this.commandBytes === 0 ? headOf(head).tag : this.tag;
     this.poisoned = true;
     this.pieces = [];
-    this.emitError({ kind: 'line-too-long', tag, status: 'BAD', code: null, text: `Command line longer than ${limit} bytes` });
+    this.emitError({ kind: 'line-too-long', tag, status: 'BAD', code: null, text: `Command line longer than ${limit} bytes`, raw: false });
   }
 
   private endDiscardedLine(): void {
@@ -475,6 +481,7 @@ export class CommandReader {
         status: 'BAD',
         code: 'TOOBIG',
         text: `Command larger than ${lim.maxCommandBytes} bytes`,
+        raw: false,
       });
       return;
     }
@@ -484,7 +491,7 @@ export class CommandReader {
     }
     let err: FrameError | null = null;
     if (marker.size > lim.maxLiteralBytes) {
-      err = { kind: 'literal-too-large', tag: this.tag, status: 'NO', code: 'TOOBIG', text: `Literal larger than ${lim.maxLiteralBytes} bytes` };
+      err = { kind: 'literal-too-large', tag: this.tag, status: 'NO', code: 'TOOBIG', text: `Literal larger than ${lim.maxLiteralBytes} bytes`, raw: false };
     } else if (!marker.sync && lim.literalMinus && marker.size > LITERAL_MINUS_MAX) {
       err = {
         kind: 'literal-too-large',
@@ -492,11 +499,12 @@ export class CommandReader {
         status: 'BAD',
         code: 'TOOBIG',
         text: `Non-synchronizing literal larger than ${LITERAL_MINUS_MAX} bytes (LITERAL-)`,
+        raw: false,
       };
     } else if (this.commandBytes + marker.size > lim.maxCommandBytes) {
-      err = { kind: 'command-too-large', tag: this.tag, status: 'NO', code: 'TOOBIG', text: `Command larger than ${lim.maxCommandBytes} bytes` };
+      err = { kind: 'command-too-large', tag: this.tag, status: 'NO', code: 'TOOBIG', text: `Command larger than ${lim.maxCommandBytes} bytes`, raw: false };
     } else if (this.literalCount >= lim.maxLiterals) {
-      err = { kind: 'too-many-literals', tag: this.tag, status: 'BAD', code: null, text: `More than ${lim.maxLiterals} literals in one command` };
+      err = { kind: 'too-many-literals', tag: this.tag, status: 'BAD', code: null, text: `More than ${lim.maxLiterals} literals in one command`, raw: false };
     }
     if (err !== null) {
       // Refusing a non-synchronizing literal is not possible, only discarding it.
@@ -586,6 +594,7 @@ export class CommandReader {
       status: 'BAD',
       code: 'TOOBIG',
       text: `Non-synchronizing literal larger than ${this.limits.maxLiteralBytes} bytes`,
+      raw: false,
     });
   }
 
