@@ -91,6 +91,8 @@ function runTarget(args: string[], jsonPath: string, label: string): Promise<Run
 
 const activeChildren = new Set<number>();
 let dovecot: DovecotInstance | undefined;
+/** Temporary directory for the per-target JSON files; removed on any exit. */
+let workDir: string | undefined;
 
 function buildRows(mw: RunResults | undefined, dc: RunResults | undefined, messages: number): Row[] {
   const scale = messages / 100_000;
@@ -220,6 +222,7 @@ async function main(): Promise<number> {
     if (v !== undefined) common.push(`--${k}`, v);
   }
   const work = mkdtempSync(join(tmpdir(), 'mailwerk-imap-bench-'));
+  workDir = work;
   const notes: string[] = [];
   let dc: RunResults | undefined;
   let mw: RunResults | undefined;
@@ -301,6 +304,7 @@ async function main(): Promise<number> {
 let stopping = false;
 const emergency = (): void => {
   dovecot?.killNow();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
   for (const pid of activeChildren) {
     try {
       if (pid > 0) process.kill(pid, 'SIGKILL');

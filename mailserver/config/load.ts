@@ -35,7 +35,7 @@ function readFile(path: string): Tree {
     const doc: unknown = parseYaml(text);
     if (doc === null || doc === undefined) return {};
     if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error('top level must be a mapping');
-    return doc as Tree;
+    return dropNulls(doc as Tree);
   } catch (err) {
     throw new ConfigError('MAILWERK_CONFIG', `${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -43,8 +43,18 @@ function readFile(path: string): Tree {
 
 /** The variable name for a config path, so errors name what the user most likely set. */
 function settingName(path: string, fromEnv: Set<string>): string {
-  const env = Object.entries(ENV_NAMES).find(([, p]) => p === path)?.[0];
+  // "relayNetworks.1" belongs to MAILWERK_RELAY_NETWORKS: match the setting that is a prefix of the path.
+  const env = Object.entries(ENV_NAMES).find(([, p]) => path === p || path.startsWith(p + '.'))?.[0];
   return env && fromEnv.has(env) ? env : path;
+}
+
+/** A YAML key with only comments under it reads as null; treat it as not set. */
+function dropNulls(tree: Tree): Tree {
+  for (const [key, value] of Object.entries(tree)) {
+    if (value === null) delete tree[key];
+    else if (typeof value === 'object' && !Array.isArray(value)) dropNulls(value as Tree);
+  }
+  return tree;
 }
 
 /**

@@ -30,9 +30,9 @@ function bad(text: string | Buffer, opts?: ParseOptions): ParseFailure {
 }
 
 /** Narrows a parsed command to the expected name. */
-function as<N extends ImapCommand['name']>(cmd: ImapCommand, name: N): Extract<ImapCommand, { name: N }> {
+function as<N extends ImapCommand['name']>(cmd: ImapCommand, name: N): ImapCommand & { name: N } {
   assert.equal(cmd.name, name);
-  return cmd as Extract<ImapCommand, { name: N }>;
+  return cmd as ImapCommand & { name: N };
 }
 
 const d = (y: number, m: number, day: number) => Date.UTC(y, m - 1, day);
@@ -735,6 +735,30 @@ describe('parser: robustness and cost', () => {
         }
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('never throws on commands assembled from grammar tokens', () => {
+    const names = ['SEARCH', 'UID SEARCH', 'FETCH', 'UID FETCH', 'STORE', 'LIST', 'SELECT', 'APPEND', 'SORT', 'THREAD', 'STATUS', 'CREATE', 'ID', 'LOGIN', 'AUTHENTICATE', 'SETQUOTA', 'ENABLE', 'UID EXPUNGE', 'COPY'];
+    const token = fc.constantFrom(
+      ' ', '(', ')', '[', ']', '<0.5>', '"', '"x"', '""', '\\Seen', 'NIL', 'INBOX', '1:*', '$', '*', '5', '0', '4294967296',
+      'RETURN', 'CHARSET', 'UTF-8', 'OR', 'NOT', 'ALL', 'HEADER', 'MODSEQ', 'SINCE', '1-Feb-1994', 'BODY', 'BODY.PEEK',
+      'HEADER.FIELDS', 'MIME', 'TEXT', 'BINARY', 'PREVIEW', '(LAZY)', 'CHANGEDSINCE', 'VANISHED', 'UNCHANGEDSINCE', '+FLAGS',
+      'QRESYNC', 'CONDSTORE', 'USE', 'REVERSE', 'DATE', 'REFERENCES', 'UTF8', '~', '.', 'STATUS', 'MESSAGES', 'SUBSCRIBED', '&AOk-',
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...names), fc.array(token, { maxLength: 25 }), (name, tokens) => {
+        const line = `t1 ${name} ${tokens.join('')}\r\n`;
+        for (const e of frameCommands(Buffer.from(line))) {
+          if (e.type !== 'command') continue;
+          const r = parseCommand(e.command);
+          if (!r.ok) {
+            assert.equal(r.tag, 't1');
+            assert.notEqual(r.error, INTERNAL_ERROR);
+          }
+        }
+      }),
+      { numRuns: 5000 },
     );
   });
 

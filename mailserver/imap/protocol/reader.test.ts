@@ -198,6 +198,7 @@ describe('CommandReader limits', () => {
     assert.ok(e?.type === 'error');
     assert.equal(e.error.tag, 'x7');
     assert.equal(e.error.status, 'BAD');
+    assert.equal(e.error.raw, false);
     assert.deepEqual(commands(events), ['x8 NOOP']);
   });
 
@@ -261,6 +262,16 @@ describe('CommandReader limits', () => {
     reader.configure({ maxLiteralBytes: 100 });
     push('a2 APPEND INBOX {20}\r\n' + 'z'.repeat(20) + '\r\n');
     assert.deepEqual(kinds(events), ['error:literal-too-large', 'literal', 'command']);
+  });
+
+  it('derives the command limit from a reconfigured literal limit', () => {
+    const { reader, events, push } = harness({ maxLiteralBytes: 10 });
+    reader.configure({ maxLiteralBytes: 2 * 1024 * 1024 });
+    const size = 1536 * 1024;
+    push(`a1 APPEND INBOX {${size}}\r\n`);
+    push(Buffer.alloc(size, 0x6d));
+    push('\r\n');
+    assert.deepEqual(kinds(events), ['literal', 'command']);
   });
 });
 
@@ -326,6 +337,7 @@ describe('CommandReader flow control', () => {
     const e = events[1];
     assert.ok(e?.type === 'error');
     assert.equal(e.error.tag, null);
+    assert.equal(e.error.raw, true);
     reader.resume();
     assert.deepEqual(commands(events), ['a1 AUTHENTICATE PLAIN', 'a2 NOOP']);
   });

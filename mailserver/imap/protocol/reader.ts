@@ -130,16 +130,16 @@ const LF = 0x0a;
 const CR = 0x0d;
 const TAIL = 32;
 
-function resolveLimits(o: CommandReaderOptions, base?: Limits): Limits {
-  const maxLiteralBytes = o.maxLiteralBytes ?? base?.maxLiteralBytes ?? 64 * 1024 * 1024;
+function resolveLimits(o: CommandReaderOptions): Limits {
+  const maxLiteralBytes = o.maxLiteralBytes ?? 64 * 1024 * 1024;
   return {
-    maxLineBytes: o.maxLineBytes ?? base?.maxLineBytes ?? 64 * 1024,
+    maxLineBytes: o.maxLineBytes ?? 64 * 1024,
     maxLiteralBytes,
-    maxCommandBytes: o.maxCommandBytes ?? base?.maxCommandBytes ?? maxLiteralBytes + 1024 * 1024,
-    maxLiterals: o.maxLiterals ?? base?.maxLiterals ?? 1000,
-    literalMinus: o.literalMinus ?? base?.literalMinus ?? false,
-    highWaterMark: o.highWaterMark ?? base?.highWaterMark ?? 256 * 1024,
-    maxPendingBytes: o.maxPendingBytes ?? base?.maxPendingBytes ?? 8 * 1024 * 1024,
+    maxCommandBytes: o.maxCommandBytes ?? maxLiteralBytes + 1024 * 1024,
+    maxLiterals: o.maxLiterals ?? 1000,
+    literalMinus: o.literalMinus ?? false,
+    highWaterMark: o.highWaterMark ?? 256 * 1024,
+    maxPendingBytes: o.maxPendingBytes ?? 8 * 1024 * 1024,
   };
 }
 
@@ -190,6 +190,7 @@ function headOf(bytes: Buffer): { tag: string | null; command: string | null; ui
 }
 
 export class CommandReader {
+  private options: CommandReaderOptions;
   private limits: Limits;
   private readonly handlers: CommandReaderHandlers;
 
@@ -228,13 +229,15 @@ export class CommandReader {
   private litSync = true;
 
   constructor(options: CommandReaderOptions, handlers: CommandReaderHandlers) {
-    this.limits = resolveLimits(options);
+    this.options = { ...options };
+    this.limits = resolveLimits(this.options);
     this.handlers = handlers;
   }
 
   /** Changes limits for what follows (e.g. a larger literal limit after login). */
   configure(options: CommandReaderOptions): void {
-    this.limits = resolveLimits(options, this.limits);
+    this.options = { ...this.options, ...options };
+    this.limits = resolveLimits(this.options);
   }
 
   /** Feeds bytes from the socket. Returns false when the caller should stop reading until onDrain. */
@@ -291,6 +294,12 @@ export class CommandReader {
     this.queue = [];
     this.head = 0;
     this.pending = 0;
+    // What follows is a new stream (TLS, deflate): start it at a clean command boundary.
+    this.state = 'line';
+    this.lineParts = [];
+    this.lineLen = 0;
+    this.litChunks = [];
+    this.resetCommand();
     this.checkDrain();
     return rest;
   }
@@ -397,7 +406,7 @@ export class CommandReader {
     }
     // Copy so the line does not pin the socket's (possibly much larger) chunk in memory.
     line = Buffer.from(line);
-    if (this.rawLines) this.deliverLine(line);
+    if (this.rawLines && !this.poisoned) this.deliverLine(line);
     else this.commandLine(line);
   }
 
