@@ -18,6 +18,7 @@ import type {
   FetchAtt,
   FramedCommand,
   ImapCommand,
+  ListArgs,
   ListSelectOption,
   ParseOptions,
   ParseResult,
@@ -675,7 +676,7 @@ class Parser {
     return { mailbox, specialUse };
   }
 
-  private listArgs(): import('./types.ts').ListArgs {
+  private listArgs(): ListArgs {
     this.sp('a reference name');
     let extended = false;
     const select: ListSelectOption[] = [];

@@ -30,17 +30,21 @@
  *   });
  *   socket.on('data', (chunk) => { if (!reader.push(chunk)) socket.pause(); });
  *
- * (a) Synchronizing literals: the reader refuses sizes beyond its limits itself, through onError with status
- *     NO and code TOOBIG, before the client has sent the data. Otherwise it asks onLiteral, which sends
- *     "+ Ready for literal data" and returns true, or sends a tagged NO/BAD and returns false; either way the
- *     reader continues with the right framing. Non-synchronizing literals ({n+}) cannot be refused because the
- *     data is already on its way: one over the limit of the command is read and thrown away and then reported
- *     (tagged BAD [TOOBIG]); one over maxLiteralBytes is fatal.
+ * (a) Synchronizing literals: a literal beyond the reader's limits is refused by the reader itself, through
+ *     onError (tagged NO [TOOBIG], or BAD for too many literals), before the client sends the data. Otherwise
+ *     it asks onLiteral, which sends "+ Ready for literal data" and returns true, or sends a tagged NO/BAD and
+ *     returns false; either way the reader keeps the framing right (a refused literal is never sent, so the
+ *     next line is a new command). Non-synchronizing literals ({n+}) cannot be refused because the data is
+ *     already on its way: one that breaks the command limits (or LITERAL-'s 4096 bytes) is reported at once
+ *     with a tagged BAD [TOOBIG], then read and thrown away with the rest of its command; one over
+ *     maxLiteralBytes is fatal.
  * (b) After every event (onCommand, onLine, onError) the reader is paused, so the session handles one thing at
- *     a time. resume() reads the next command; readLine() reads exactly one raw line (an AUTHENTICATE
- *     continuation, IDLE's DONE) without literal processing and delivers it to onLine.
- * (c) onFatal means "send BYE and close": an oversized non-synchronizing literal, or too much input buffered
- *     while paused (the session ignored push() returning false). The reader drops everything afterwards.
+ *     a time; only the throwing-away of a failed line or command continues while paused. resume() reads the
+ *     next command; readLine() reads exactly one raw line (an AUTHENTICATE continuation, IDLE's DONE) without
+ *     literal processing and delivers it to onLine. An over-long raw line arrives as onError with raw: true
+ *     instead; the session ends its AUTHENTICATE/IDLE exchange and calls resume() or readLine() again.
+ * (c) onFatal means "send BYE and close": an oversized non-synchronizing literal, or more than maxPendingBytes
+ *     buffered while paused (the session ignored push() returning false). The reader drops everything after.
  *
  * STARTTLS and COMPRESS: call takeBuffered() right after the command to remove what the client sent after it.
  * After STARTTLS that data must be discarded (plaintext command injection, CVE-2011-0411); after COMPRESS it
