@@ -12,6 +12,9 @@ import { decodePart, extractSection, partByPath } from './section.ts';
 import { checkTree } from './test-fixtures.ts';
 import type { MimePart, ParsedMessage, SectionSpec } from './types.ts';
 
+/** MIME_FUZZ_SCALE=50 runs fifty times as many cases, for a longer hunt than CI affords. */
+const SCALE = Math.max(1, Number(process.env.MIME_FUZZ_SCALE) || 1);
+
 /** Per-message bound; a parse of these small inputs takes well under a millisecond. */
 const MAX_MS_PER_MESSAGE = 500;
 
@@ -240,7 +243,7 @@ describe('parseMessage properties', () => {
         assert.deepEqual(parsedBodies(raw, msg.root), generatedBodies(node, eol));
         exerciseFetch(raw, msg);
       }),
-      { numRuns: 300 },
+      { numRuns: 300 * SCALE },
     );
   });
 
@@ -254,7 +257,7 @@ describe('parseMessage properties', () => {
         assert.ok(msg.preview.length <= 200);
         exerciseFetch(raw, msg);
       }),
-      { numRuns: 500 },
+      { numRuns: 500 * SCALE },
     );
   });
 
@@ -266,7 +269,7 @@ describe('parseMessage properties', () => {
         checkTree(raw, msg.root);
         exerciseFetch(raw, msg);
       }),
-      { numRuns: 300 },
+      { numRuns: 300 * SCALE },
     );
   });
 
@@ -283,7 +286,7 @@ describe('parseMessage properties', () => {
         checkTree(raw, msg.root);
         exerciseFetch(raw, msg);
       }),
-      { numRuns: 300 },
+      { numRuns: 300 * SCALE },
     );
   });
 });

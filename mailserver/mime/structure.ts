@@ -233,7 +233,12 @@ class MimeScanner {
     // A part that never reached its blank line has only a header; its body is empty.
     if (frame.collector) this.finishHeader(frame, terminatorStart, this.lineNo);
     const part = frame.part;
-    part.bodyEnd = Math.max(part.bodyStart, bodyEnd);
+    // When a delimiter directly follows the blank line ending the header (or a header without blank line), the
+    // line break before it belongs to the delimiter: the body is empty and the header ends before that break.
+    // Embedded messages and their container then end at the same offset, so children stay inside parents.
+    const end = Math.max(part.headerStart, bodyEnd);
+    part.bodyStart = Math.min(part.bodyStart, end);
+    part.bodyEnd = end;
     part.lines = this.countLines(frame, terminatorStart);
     if (frame.boundary !== null) {
       if (frame.shadowed === undefined) this.boundaries.delete(frame.boundary);
