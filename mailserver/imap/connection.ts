@@ -118,7 +118,9 @@ export class ImapConnection implements ConnectionControl {
   private async frameError(error: FrameError): Promise<void> {
     await this.out.line(`${error.tag ?? '*'} ${error.status} ${error.code ? `[${error.code}] ` : ''}${error.text}`);
     await this.out.flush();
-    this.reader.resume();
+    // A bad raw line (an over-long AUTHENTICATE response) ends the exchange that waits for it.
+    if (error.raw && this.lineWaiter) this.deliverLine(null);
+    else this.reader.resume();
   }
 
   private async handle(framed: FramedCommand): Promise<void> {

@@ -17,8 +17,8 @@ export function resolveMessages(session: SessionState, set: SequenceSet, byUid: 
   }
   if (byUid) {
     const max = uids.length ? uids[uids.length - 1]! : 0;
-    // "*" means the highest UID; with an empty mailbox a UID set matches nothing.
-    const resolved = resolveSet(set, Math.max(max, maxExplicit(set)));
+    // "*" is the highest UID in use, so "559:*" with UIDs up to 300 means 300; an empty mailbox matches nothing.
+    const resolved = resolveSet(set, max);
     return { ok: true, uids: selectSorted(resolved, uids).map((i) => uids[i]!) };
   }
   if (maxExplicit(set) > uids.length) {

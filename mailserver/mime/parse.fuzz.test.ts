@@ -243,7 +243,7 @@ describe('parseMessage properties', () => {
         assert.deepEqual(parsedBodies(raw, msg.root), generatedBodies(node, eol));
         exerciseFetch(raw, msg);
       }),
-      { numRuns: 300 * SCALE },
+      { numRuns: 300 * SCALE, includeErrorInReport: true },
     );
   });
 
@@ -257,7 +257,7 @@ describe('parseMessage properties', () => {
         assert.ok(msg.preview.length <= 200);
         exerciseFetch(raw, msg);
       }),
-      { numRuns: 500 * SCALE },
+      { numRuns: 500 * SCALE, includeErrorInReport: true },
     );
   });
 
@@ -269,7 +269,7 @@ describe('parseMessage properties', () => {
         checkTree(raw, msg.root);
         exerciseFetch(raw, msg);
       }),
-      { numRuns: 300 * SCALE },
+      { numRuns: 300 * SCALE, includeErrorInReport: true },
     );
   });
 
@@ -286,7 +286,7 @@ describe('parseMessage properties', () => {
         checkTree(raw, msg.root);
         exerciseFetch(raw, msg);
       }),
-      { numRuns: 300 * SCALE },
+      { numRuns: 300 * SCALE, includeErrorInReport: true },
     );
   });
 });

@@ -252,6 +252,29 @@ describe('parseMessage: headers', () => {
     assert.equal(msg.displayTo, 'ann@example.com');
   });
 
+  it('decodes encoded-word parameters and defaults digest parts to message/rfc822', () => {
+    const raw = crlf([
+      'Content-Type: multipart/digest; boundary=d',
+      '',
+      '--d',
+      '',
+      'Subject: first',
+      '',
+      'one',
+      '--d',
+      `Content-Type: text/plain; name="${encodedWordB('Grüße.txt')}"; charset=utf-8`,
+      '',
+      'two',
+      '--d--',
+    ]);
+    const msg = parseMessageSync(raw);
+    checkTree(raw, msg.root);
+    const first = child(msg.root, 0);
+    assert.equal(`${first.type}/${first.subtype}`, 'message/rfc822');
+    assert.equal(first.envelope?.subject, 'first');
+    assert.deepEqual(child(msg.root, 1).params, { name: 'Grüße.txt', charset: 'utf-8' });
+  });
+
   it('falls back sensibly for missing and odd fields', () => {
     const msg = parseMessageSync(crlf(['X-Nothing: here', 'Date: not a date', 'Message-ID: bare-id@x', '', 'body']));
     assert.equal(msg.subject, '');

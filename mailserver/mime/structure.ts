@@ -235,8 +235,10 @@ class MimeScanner {
     const part = frame.part;
     // When a delimiter directly follows the blank line ending the header (or a header without blank line), the
     // line break before it belongs to the delimiter: the body is empty and the header ends before that break.
-    // Embedded messages and their container then end at the same offset, so children stay inside parents.
-    const end = Math.max(part.headerStart, bodyEnd);
+    // An empty part right before the delimiter shares that line break with its own delimiter line; the parent
+    // then ends where the child does, so children always stay inside their parents.
+    const lastChild = part.children[part.children.length - 1];
+    const end = Math.max(part.headerStart, bodyEnd, lastChild ? lastChild.bodyEnd : 0);
     part.bodyStart = Math.min(part.bodyStart, end);
     part.bodyEnd = end;
     part.lines = this.countLines(frame, terminatorStart);

@@ -2,7 +2,7 @@ import { decodePart, extractSection, partByPath } from '../../mime/index.ts';
 import type { MimePart, SectionSpec } from '../../mime/types.ts';
 import type { FetchRow } from '../../store/types.ts';
 import { bad, no, ok, type CommandContext, type Completion } from '../context.ts';
-import { flagList } from '../format.ts';
+import { flagList, utf8Names } from '../format.ts';
 import { resolveMessages } from '../message-set.ts';
 import { formatImapDateTime } from '../protocol/dates.ts';
 import type { ByteRange, FetchArgs, FetchAtt } from '../protocol/types.ts';
@@ -58,7 +58,7 @@ function bodySection(content: MessageContent, section: SectionSpec): Buffer {
 }
 
 /** One item's response text (name and value), in request order. */
-function renderItem(item: FetchAtt, row: FetchRow, recent: boolean, content: MessageContent | null): ItemResult {
+function renderItem(item: FetchAtt, row: FetchRow, recent: boolean, content: MessageContent | null, utf8: boolean): ItemResult {
   switch (item.kind) {
     case 'UID':
       return [`UID ${row.uid}`];
@@ -83,7 +83,8 @@ function renderItem(item: FetchAtt, row: FetchRow, recent: boolean, content: Mes
     case 'SAVEDATE':
       return [`SAVEDATE "${formatImapDateTime(row.saveDate)}"`];
     case 'PREVIEW':
-      return [`PREVIEW ${nstring(row.preview ?? null, true)}`];
+      // 8-bit text goes as a literal unless the client accepts UTF-8 in quoted strings.
+      return [`PREVIEW ${nstring(row.preview ?? null, utf8)}`];
     case 'RFC822':
       return ['RFC822 ', ...literalOf(content!.raw, false)];
     case 'RFC822.HEADER':
@@ -122,6 +123,7 @@ export async function fetchCommand(ctx: CommandContext, args: FetchArgs, byUid: 
   if (args.changedSince !== null || has('MODSEQ')) session.condstore = true;
   if (args.changedSince !== null && !has('MODSEQ')) items.push({ kind: 'MODSEQ' });
   const needs = needsOf(items);
+  const utf8 = utf8Names(session);
 
   if (args.vanished && args.changedSince !== null) {
     const requested = new Set(target.uids);
@@ -150,7 +152,7 @@ export async function fetchCommand(ctx: CommandContext, args: FetchArgs, byUid: 
       const parts: Array<string | Buffer> = [`* ${seq} FETCH (`];
       let first = true;
       for (const item of items) {
-        const rendered = renderItem(item, row, view.isRecent(row.uid), content);
+        const rendered = renderItem(item, row, view.isRecent(row.uid), content, utf8);
         if ('error' in rendered) return rendered.error;
         if (!first) parts.push(' ');
         parts.push(...rendered);

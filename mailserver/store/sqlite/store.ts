@@ -165,6 +165,8 @@ export class SqliteStore implements MailStore {
   // ---- accounts -------------------------------------------------------------------------------
 
   async ensureAccount(accountId: string, quotaBytes: number): Promise<void> {
+    // Every login calls this: answer from a read when the account exists, without a commit and its fsync.
+    if (this.stmts.account!.get(accountId)) return;
     await this.commit.write(() => {
       if (this.stmts.account!.get(accountId)) return;
       this.db.prepare('INSERT INTO accounts (id, quota_bytes) VALUES (?, ?)').run(accountId, quotaBytes);
