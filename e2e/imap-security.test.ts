@@ -104,6 +104,23 @@ describe('IMAP security and bad input', () => {
     c.close();
   });
 
+  it('limits connections per client address', async () => {
+    const open: RawImap[] = [];
+    let refused = '';
+    try {
+      for (let i = 0; i < 25 && !refused; i++) {
+        const socket = await import('node:net').then((net) => net.connect({ port: mw.ports.imap!, host: '127.0.0.1' }));
+        const greeting = await new Promise<string>((resolve) => socket.once('data', (d) => resolve(String(d))));
+        if (/BYE/.test(greeting)) refused = greeting;
+        open.push({ close: () => socket.destroy() } as RawImap);
+      }
+    } finally {
+      for (const c of open) c.close();
+    }
+    assert.match(refused, /\* BYE Too many connections from your address/);
+    assert.ok(open.length <= 21, `refused only after ${open.length} connections`);
+  });
+
   it('parses a MIME bomb within bounded time and still serves it', async () => {
     const c = await loggedIn();
     const addresses = Array.from({ length: 100_000 }, (_, i) => `To: user${i}@example.org`).join('\r\n');
