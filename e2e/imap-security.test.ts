@@ -105,14 +105,14 @@ describe('IMAP security and bad input', () => {
   });
 
   it('limits connections per client address', async () => {
-    const open: RawImap[] = [];
+    const open: Array<{ close(): void }> = [];
     let refused = '';
     try {
       for (let i = 0; i < 25 && !refused; i++) {
         const socket = await import('node:net').then((net) => net.connect({ port: mw.ports.imap!, host: '127.0.0.1' }));
         const greeting = await new Promise<string>((resolve) => socket.once('data', (d) => resolve(String(d))));
         if (/BYE/.test(greeting)) refused = greeting;
-        open.push({ close: () => socket.destroy() } as RawImap);
+        open.push({ close: () => socket.destroy() });
       }
     } finally {
       for (const c of open) c.close();
