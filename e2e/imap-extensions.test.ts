@@ -169,6 +169,20 @@ describe('IMAP extensions', () => {
     d.close();
   });
 
+  it('IMAP4rev2 clients get ESEARCH for SEARCH and never see \\Recent', async () => {
+    const d = await RawImap.open(mw.ports.imaps!, { tls: true, ca: mw.ca });
+    assert.match(await d.command('l', `LOGIN ${user} ${password}`), /l OK/);
+    assert.match(await d.command('e', 'ENABLE IMAP4rev2'), /\* ENABLED IMAP4REV2/);
+    const m = sampleMessage({ subject: 'rev2' });
+    d.send(`a APPEND INBOX {${m.length}+}\r\n${m}\r\n`);
+    await d.until((x) => /a OK/.test(x));
+    const selected = await d.command('s', 'SELECT INBOX');
+    assert.doesNotMatch(selected, /RECENT/);
+    assert.match(await d.command('f', 'FETCH 1:* (FLAGS)'), /FLAGS \(\)/);
+    assert.match(await d.command('x', 'SEARCH ALL'), /\* ESEARCH \(TAG "x"\) ALL 1/);
+    d.close();
+  });
+
   it('COMPRESS=DEFLATE keeps working for large responses', async () => {
     const { ImapFlow } = await import('imapflow');
     const flow = new ImapFlow({ host: '127.0.0.1', port: mw.ports.imaps!, secure: true, tls: { ca: [mw.ca], servername: 'localhost' }, auth: { user, pass: password }, logger: false });

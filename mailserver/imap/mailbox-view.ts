@@ -61,8 +61,11 @@ export class MailboxView {
   }
 
   isRecent(uid: number): boolean {
-    return this.recentUids.has(uid);
+    return this.reportRecent && this.recentUids.has(uid);
   }
+
+  /** IMAP4rev2 has no \Recent: once a client enables it, the flag is no longer shown. */
+  reportRecent = true;
 
   uidAt(seq: number): number | undefined {
     return this.uidList[seq - 1];

@@ -5,7 +5,7 @@
  */
 import libmime from 'libmime';
 import { LIMITS } from './limits.ts';
-import { fieldValue, firstField, type HeaderField } from './header-fields.ts';
+import { fieldValue, type HeaderField } from './header-fields.ts';
 import type { ContentDisposition } from './types.ts';
 
 /** MIME header bytes still to be parsed in full for this message (see LIMITS.mimeHeaderBudget). */
@@ -41,8 +41,9 @@ export function describePart(
   defaultType: string,
   budget: MimeHeaderBudget,
 ): PartHeaderInfo {
+  const mime = mimeFields(fields);
   const value = (name: string): string | null => {
-    const f = firstField(fields, name);
+    const f = mime.get(name);
     if (!f) return null;
     const cap = Math.max(LIMITS.minStructuredValue, Math.min(LIMITS.maxStructuredValue, budget.remaining));
     budget.remaining -= Math.min(cap, f.end - f.valueStart);
@@ -59,6 +60,15 @@ export function describePart(
     location: parseLocation(value('content-location')),
     md5: nonEmpty(value('content-md5')),
   };
+}
+
+/** The first Content-* field of each name, in one pass (a message header has dozens of other fields). */
+function mimeFields(fields: readonly HeaderField[]): Map<string, HeaderField> {
+  const found = new Map<string, HeaderField>();
+  for (const f of fields) {
+    if (f.name.startsWith('content-') && !found.has(f.name)) found.set(f.name, f);
+  }
+  return found;
 }
 
 type ContentTypeInfo = Pick<PartHeaderInfo, 'type' | 'subtype' | 'params' | 'boundary'>;

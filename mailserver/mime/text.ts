@@ -42,10 +42,23 @@ export function decodeCharset(bytes: Buffer, charset: string | undefined): strin
   const name = (charset ?? '').trim().toLowerCase();
   if (name === '' || name === 'us-ascii' || name === 'ascii' || name === 'utf-8' || name === 'utf8') {
     const text = bytes.toString('utf8');
-    if (text.includes('\uFFFD') && !name.startsWith('utf')) return safeDecode(bytes, 'windows-1252');
+    if (text.includes('\uFFFD') && !name.startsWith('utf')) return decodeWestern(bytes);
     return text;
   }
+  if (WESTERN.has(name)) return decodeWestern(bytes);
   return safeDecode(bytes, name);
+}
+
+/** Labels decoded as windows-1252, as browsers do for ISO-8859-1 (senders use the two interchangeably). */
+const WESTERN = new Set(['iso-8859-1', 'iso8859-1', 'iso_8859-1', 'latin1', 'l1', 'windows-1252', 'cp1252']);
+
+/**
+ * windows-1252 equals latin1 except in 0x80–0x9F; Node's native latin1 decoder is some thirty times faster than
+ * the table decoder, so it is used whenever that range is absent.
+ */
+function decodeWestern(bytes: Buffer): string {
+  const text = bytes.toString('latin1');
+  return /[\x80-\x9f]/.test(text) ? safeDecode(bytes, 'windows-1252') : text;
 }
 
 function safeDecode(bytes: Buffer, charset: string): string {

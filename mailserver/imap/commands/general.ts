@@ -25,6 +25,7 @@ export async function enableCommand(ctx: CommandContext, args: EnableArgs): Prom
     session.enabled.add(cap);
     newly.push(cap);
     if (cap === 'QRESYNC' || cap === 'CONDSTORE') session.condstore = true;
+    if (cap === 'IMAP4REV2' && session.view) session.view.reportRecent = false;
   }
   await ctx.out.line(`* ENABLED${newly.map((c) => ` ${c}`).join('')}`);
   return ok('Enable completed');

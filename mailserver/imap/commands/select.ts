@@ -30,6 +30,7 @@ export async function selectCommand(ctx: CommandContext, args: SelectArgs, readO
   const recentFrom = readOnly ? Number.MAX_SAFE_INTEGER : await services.store.claimRecent(mailbox.id);
   const fresh = mailbox;
   const view = new MailboxView(mailbox, uids, readOnly, recentFrom);
+  view.reportRecent = !session.enabled.has('IMAP4REV2');
   session.view = view;
   session.state = 'selected';
   session.savedSearch = [];
