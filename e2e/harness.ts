@@ -140,3 +140,16 @@ export function sampleMessage(opts: { from?: string; to?: string; subject?: stri
     opts.body ?? 'Hello Bob,\r\nthis is a test.\r\n',
   ].join('\r\n');
 }
+
+export interface TestUser {
+  user: string;
+  password: string;
+}
+
+/** A started server with one account on it, the usual start of a protocol test. */
+export async function startWithUser(user: string, password: string, env: Record<string, string> = {}): Promise<Mailwerk> {
+  const mw = await startMailwerk(env);
+  const added = await mw.cli(['user', 'add', user, '--password', password]);
+  if (added.code !== 0) throw new Error(`user add failed: ${added.stderr}`);
+  return mw;
+}

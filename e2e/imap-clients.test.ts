@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { startMailwerk, type Mailwerk } from './harness.ts';
+import { startWithUser, type Mailwerk } from './harness.ts';
 
 const run = promisify(execFile);
 const CLIENTS = resolve(import.meta.dirname, 'clients');
@@ -17,8 +17,7 @@ describe('IMAP with independent clients', () => {
   const password = 'jane-password-1';
 
   before(async () => {
-    mw = await startMailwerk();
-    assert.equal((await mw.cli(['user', 'add', user, '--password', password])).code, 0);
+    mw = await startWithUser(user, password);
   });
   after(async () => mw.cleanup());
 

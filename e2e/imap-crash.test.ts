@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ImapFlow } from 'imapflow';
-import { sampleMessage, startMailwerk, type Mailwerk } from './harness.ts';
+import { sampleMessage, startWithUser, type Mailwerk } from './harness.ts';
 
 const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -14,8 +14,7 @@ describe('crash safety', () => {
   const password = 'crash-password-1';
 
   before(async () => {
-    mw = await startMailwerk();
-    assert.equal((await mw.cli(['user', 'add', user, '--password', password])).code, 0);
+    mw = await startWithUser(user, password);
   });
   after(async () => mw.cleanup());
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RawImap } from './raw-imap.ts';
-import { sampleMessage, startMailwerk, type Mailwerk } from './harness.ts';
+import { sampleMessage, startWithUser, type Mailwerk } from './harness.ts';
 
 /** How UTF-8 text looks to the raw client, which reads bytes as latin1. */
 const latin1 = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
@@ -19,8 +19,7 @@ describe('IMAP extensions', () => {
   };
 
   before(async () => {
-    mw = await startMailwerk({ MAILWERK_QUOTA: '200K' });
-    assert.equal((await mw.cli(['user', 'add', user, '--password', password])).code, 0);
+    mw = await startWithUser(user, password, { MAILWERK_QUOTA: '200K' });
     c = await RawImap.open(mw.ports.imaps!, { tls: true, ca: mw.ca });
     assert.match(await c.command('l', `LOGIN ${user} ${password}`), /l OK/);
     assert.match(await c.command('c', 'CREATE Lab'), /c OK/);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { RawImap } from './raw-imap.ts';
-import { sampleMessage, startMailwerk, type Mailwerk } from './harness.ts';
+import { sampleMessage, startWithUser, type Mailwerk } from './harness.ts';
 
 /** Valid commands that mutations start from: every command family, in selected state. */
 const SEEDS = [
@@ -66,8 +66,7 @@ describe('IMAP server under mutated input', () => {
   const password = 'fuzz-password-1';
 
   before(async () => {
-    mw = await startMailwerk();
-    assert.equal((await mw.cli(['user', 'add', user, '--password', password])).code, 0);
+    mw = await startWithUser(user, password);
   });
   after(async () => mw.cleanup());
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ImapFlow } from 'imapflow';
-import { sampleMessage, startMailwerk, type Mailwerk } from './harness.ts';
+import { sampleMessage, startWithUser, type Mailwerk } from './harness.ts';
 
 /** imapflow (a client nobody here wrote) against the real server process, over verified TLS. */
 describe('IMAP with imapflow', () => {
@@ -10,9 +10,7 @@ describe('IMAP with imapflow', () => {
   const password = 'jane-password-1';
 
   before(async () => {
-    mw = await startMailwerk();
-    const added = await mw.cli(['user', 'add', user, '--password', password]);
-    assert.equal(added.code, 0, added.stderr);
+    mw = await startWithUser(user, password);
   });
   after(async () => mw.cleanup());
 

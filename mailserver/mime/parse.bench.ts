@@ -1,6 +1,6 @@
 /**
  * Parse throughput on a directory of raw messages (read-only; nothing is copied):
- *   node --import tsx mailserver/mime/parse.bench.ts [dir] [count]
+ *   node --import tsx mailserver/mime/parse.bench.ts [dir[,dir…]] [count] [minBytes] [maxBytes]
  * Reports milliseconds per message for parseMessage alone and with BODYSTRUCTURE + ENVELOPE serialisation.
  */
 import fs from 'node:fs';
@@ -8,12 +8,15 @@ import path from 'node:path';
 import { bodyStructureToImap, envelopeToImap } from './imap-serialize.ts';
 import { parseMessageSync } from './parse.ts';
 
-const dir = process.argv[2] ?? '/work/shared/corpus/ham';
+const dirs = (process.argv[2] ?? '/work/shared/corpus/ham').split(',');
 const count = Number(process.argv[3] ?? 1000);
-const messages = fs
-  .readdirSync(dir)
-  .slice(0, count)
-  .map((name) => fs.readFileSync(path.join(dir, name)));
+const minBytes = Number(process.argv[4] ?? 0);
+const maxBytes = Number(process.argv[5] ?? Infinity);
+const messages = dirs
+  .flatMap((dir) => fs.readdirSync(dir).map((name) => path.join(dir, name)))
+  .map((file) => fs.readFileSync(file))
+  .filter((raw) => raw.length >= minBytes && raw.length <= maxBytes)
+  .slice(0, count);
 const bytes = messages.reduce((sum, m) => sum + m.length, 0);
 console.log(`${messages.length} messages, average ${Math.round(bytes / messages.length)} bytes`);
 
