@@ -9,6 +9,8 @@ export class RawImap {
   private buffer = '';
   private waiters: Array<() => void> = [];
   closed = false;
+  /** The server's first line (OK, PREAUTH or BYE). */
+  greeting = '';
 
   private constructor(public socket: Socket | TLSSocket) {
     this.bind(socket);
@@ -42,8 +44,7 @@ export class RawImap {
       socket.once('error', reject);
     });
     const client = new RawImap(socket);
-    await client.until((b) => b.includes('\r\n'));
-    client.buffer = '';
+    client.greeting = await client.until((b) => b.includes('\r\n'));
     return client;
   }
 

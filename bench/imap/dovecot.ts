@@ -98,6 +98,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
+function lookupGroupName(gid: number): string | undefined {
+  try {
+    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[2] !== undefined && Number(f[2]) === gid) return f[0];
+    }
+  } catch {
+    // no /etc/group
+  }
+  return undefined;
+}
+
 function lookupPasswd(name: string): { uid: number; gid: number } | undefined {
   try {
     for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
@@ -115,6 +127,7 @@ interface ConfigInput {
   port: number;
   rootMode: boolean;
   serviceUser: string;
+  serviceGroup: string;
   mailUid: number;
   fts: 'none' | 'xapian';
   format: 'maildir' | 'sdbox' | 'mdbox';
@@ -141,6 +154,7 @@ export function renderConfig(c: ConfigInput): string {
     `first_valid_uid = ${Math.min(500, c.mailUid)}`,
     c.rootMode ? 'default_login_user = dovenull' : `default_login_user = ${c.serviceUser}`,
     c.rootMode ? 'default_internal_user = dovecot' : `default_internal_user = ${c.serviceUser}`,
+    c.rootMode ? '' : `default_internal_group = ${c.serviceGroup}`,
     `mail_location = ${c.format}:${c.dir}/mail/%u`,
     c.fts === 'xapian' ? 'mail_plugins = $mail_plugins fts fts_xapian' : '',
     '# mail_fsync is left at its default (optimized): saved mail is fsynced.',
@@ -237,7 +251,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotIn
   }
   writeFileSync(join(dir, 'passwd'), `${user}:{PLAIN}${password}:${mailUid}:${mailGid}::${mailHome}::\n`, { mode: 0o644 });
   const configPath = join(dir, 'dovecot.conf');
-  writeFileSync(configPath, renderConfig({ dir, port, rootMode, serviceUser: me.username, mailUid, fts, format, maxConnections }));
+  writeFileSync(configPath, renderConfig({ dir, port, rootMode, serviceUser: me.username, serviceGroup: lookupGroupName(me.gid) ?? String(me.gid), mailUid, fts, format, maxConnections }));
 
   let cleaned = false;
   const cleanupDir = (): void => {

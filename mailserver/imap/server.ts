@@ -59,8 +59,13 @@ export class ImapServer {
     if (!this.ipLimiter.acquire(ip)) {
       this.services.log.warn('imap.ip-limit', { remote: ip });
       const refuse = `* BYE Too many connections from your address; close some and try again\r\n`;
-      if (implicitTls) raw.destroy();
-      else raw.end(refuse);
+      if (!implicitTls) raw.end(refuse);
+      else {
+        // Finish the handshake so the client can read why it is turned away.
+        const secure = new TLSSocket(raw, { isServer: true, secureContext: this.secureContext });
+        secure.on('error', () => secure.destroy());
+        secure.once('secure', () => secure.end(refuse));
+      }
       return;
     }
     let socket: Socket = raw;

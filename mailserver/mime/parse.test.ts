@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { baseSubject } from './base-subject.ts';
+import { htmlToText } from './html-text.ts';
 import { LIMITS } from './limits.ts';
 import { parseMessage, parseMessageSync } from './parse.ts';
 import {
@@ -309,6 +310,17 @@ describe('baseSubject (RFC 5256 §2.1)', () => {
   }
 });
 
+describe('htmlToText', () => {
+  it('keeps visible text, decodes character references, breaks lines at blocks', () => {
+    assert.equal(
+      htmlToText('<p>a &amp; b &lt;c&gt; &#x41;&eacute;</p><br/><table><tr><td>x</td><td>y</td></tr></table>' +
+        '<!-- hidden --><script>var a = "<p>";</script><style>p{}</style>end', 1000),
+      'a & b <c> Aé\nx y\nend',
+    );
+    assert.equal(htmlToText('<div>abcdef</div>', 3), 'abc');
+  });
+});
+
 describe('parseMessage: broken MIME gives a best-effort tree', () => {
   it('keeps the parts of a multipart whose final boundary is missing', () => {
     const raw = crlf(['Content-Type: multipart/mixed; boundary=b', '', '--b', '', 'one', '--b', '', 'two', 'more']);
@@ -482,6 +494,13 @@ describe('parseMessage: hostile input is bounded', () => {
     const { value: msg, ms } = timed(() => parseMessageSync(raw));
     assert.ok(ms < HOSTILE_MS, `took ${ms} ms`);
     assert.equal(msg.root.children.length, 2_000);
+  });
+
+  it('HTML nested 500,000 levels deep (quadratic in htmlparser2 Parser)', () => {
+    const raw = Buffer.from(`Content-Type: text/html\r\n\r\n${'<div><b>'.repeat(250_000)}deep text`);
+    const { value: msg, ms } = timed(() => parseMessageSync(raw));
+    assert.ok(ms < HOSTILE_MS, `took ${ms} ms`);
+    assert.equal(msg.searchText, 'deep text');
   });
 
   it('a 30 MB base64 attachment is never decoded, a 20 MB text part only up to the bound', () => {
