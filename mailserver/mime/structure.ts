@@ -252,15 +252,15 @@ class MimeScanner {
   }
 
   /**
-   * Lines of the body: those starting before bodyEnd. The scanner has seen lines bodyLine … lineNo-1; when a
-   * delimiter follows an empty line, that empty line starts exactly at bodyEnd (its line break belongs to the
-   * delimiter) and is not part of the body.
+   * Lines of the body: those starting before bodyEnd. The scanner has seen lines bodyLine … lineNo-1, up to the
+   * terminator; when a delimiter follows an empty line, that empty line starts exactly at bodyEnd (its line
+   * break belongs to the delimiter) and is not part of the body.
    */
   private countLines(frame: Frame, terminatorStart: number): number {
     const { bodyStart, bodyEnd } = frame.part;
     if (bodyEnd <= bodyStart) return 0;
-    const endsOnEmptyLine = terminatorStart < this.raw.length && this.raw[bodyEnd - 1] === LF;
-    return this.lineNo - frame.bodyLine - (endsOnEmptyLine ? 1 : 0);
+    const lineStartsAtEnd = bodyEnd < terminatorStart && this.raw[bodyEnd - 1] === LF;
+    return this.lineNo - frame.bodyLine - (lineStartsAtEnd ? 1 : 0);
   }
 
   /**

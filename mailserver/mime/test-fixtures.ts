@@ -150,7 +150,7 @@ export function checkTree(raw: Buffer, root: MimePart): number {
     assert.ok(part.headerStart <= part.bodyStart, `headerStart <= bodyStart at ${part.path}`);
     assert.ok(part.bodyStart <= part.bodyEnd, `bodyStart <= bodyEnd at ${part.path}`);
     assert.ok(part.bodyEnd <= raw.length, `bodyEnd <= size at ${part.path}`);
-    assert.ok(part.lines >= 0);
+    assert.equal(part.lines, linesIn(raw, part.bodyStart, part.bodyEnd), `line count at ${part.path}`);
     if (part.type === 'multipart' || (part.type === 'message' && (part.subtype === 'rfc822' || part.subtype === 'global'))) {
       assert.ok(part.children.length > 0, `${part.type}/${part.subtype} at ${part.path} has children`);
     }
@@ -166,6 +166,14 @@ export function checkTree(raw: Buffer, root: MimePart): number {
   assert.equal(root.bodyEnd, raw.length);
   visit(root, 0);
   return count;
+}
+
+/** Lines starting inside [start, end): the reference definition the scanner's line counting must match. */
+export function linesIn(raw: Buffer, start: number, end: number): number {
+  if (end <= start) return 0;
+  let lines = raw[end - 1] === 0x0a ? 0 : 1;
+  for (let i = raw.indexOf(0x0a, start); i !== -1 && i < end; i = raw.indexOf(0x0a, i + 1)) lines++;
+  return lines;
 }
 
 /** Body bytes of a part as a latin1 string, for comparing against fixture text. */
