@@ -45,6 +45,7 @@ const USAGE = `usage: tsx bench/imap/compare.ts [options]
   --dovecot-port P        port for the temporary Dovecot (default: a free port)
   --dovecot-fts none|xapian   full-text search plugin for Dovecot (default none: SEARCH scans messages)
   --dovecot-format maildir|sdbox|mdbox   Dovecot mailbox format (default maildir)
+  --dovecot-set 'K = V'   extra top-level Dovecot setting (repeatable), e.g. 'maildir_very_dirty_syncs = yes'
   --keep-dovecot-dir      keep Dovecot's temporary directory (config, logs, mail) after the run
   --parallel N --runs N --fetch-runs N --seed S --ham-dir DIR --ham-fraction F   passed to run.ts
   --json PATH             write all results (both targets + comparison) as JSON
@@ -186,6 +187,7 @@ async function main(): Promise<number> {
       'dovecot-port': { type: 'string' },
       'dovecot-fts': { type: 'string', default: 'none' },
       'dovecot-format': { type: 'string', default: 'maildir' },
+      'dovecot-set': { type: 'string', multiple: true, default: [] },
       'keep-dovecot-dir': { type: 'boolean', default: false },
       parallel: { type: 'string' },
       runs: { type: 'string' },
@@ -235,6 +237,7 @@ async function main(): Promise<number> {
         port: values['dovecot-port'] ? Number(values['dovecot-port']) : undefined,
         fts,
         format,
+        extra: values['dovecot-set'],
         maxConnections: Math.max(2000, idle + 200),
         keep: values['keep-dovecot-dir'],
       });

@@ -22,6 +22,7 @@
  *
  * Standalone use (keeps running until Ctrl-C, then cleans up):
  *   npx tsx bench/imap/dovecot.ts [--port 14143] [--user bench] [--password bench] [--fts xapian] [--format sdbox]
+ *       [--set 'key = value' ...]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
@@ -42,6 +43,8 @@ export interface DovecotOptions {
   fts?: 'none' | 'xapian';
   /** Mailbox format (default maildir). */
   format?: 'maildir' | 'sdbox' | 'mdbox';
+  /** Extra top-level settings ("key = value"), appended last so they override the generated ones. */
+  extra?: string[];
   /** Connections the instance must accept at once (sizes the limits; default 2,000). */
   maxConnections?: number;
   /** Keep the temporary directory (config, logs, maildir) after stop(). */
@@ -132,6 +135,7 @@ interface ConfigInput {
   fts: 'none' | 'xapian';
   format: 'maildir' | 'sdbox' | 'mdbox';
   maxConnections: number;
+  extra: string[];
 }
 
 export function renderConfig(c: ConfigInput): string {
@@ -208,6 +212,7 @@ export function renderConfig(c: ConfigInput): string {
       '}',
     );
   }
+  if (c.extra.length) lines.push('# Extra settings given on the command line:', ...c.extra);
   return lines.filter((l) => l !== '').join('\n') + '\n';
 }
 
@@ -225,6 +230,10 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotIn
   if (/[:\n]/.test(user) || /[:\n]/.test(password)) throw new Error('user and password must not contain ":" or newlines');
   const port = opts.port ?? (await freePort());
   const maxConnections = opts.maxConnections ?? 2000;
+  const extra = (opts.extra ?? []).map((e) => e.trim()).filter(Boolean);
+  for (const e of extra) {
+    if (!/^[a-z_][a-z0-9_]*\s*=/.test(e) || /[\n{}]/.test(e)) throw new Error(`extra Dovecot setting must look like "key = value": ${e}`);
+  }
 
   const rootMode = process.getuid?.() === 0;
   const me = userInfo();
@@ -251,7 +260,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotIn
   }
   writeFileSync(join(dir, 'passwd'), `${user}:{PLAIN}${password}:${mailUid}:${mailGid}::${mailHome}::\n`, { mode: 0o644 });
   const configPath = join(dir, 'dovecot.conf');
-  writeFileSync(configPath, renderConfig({ dir, port, rootMode, serviceUser: me.username, serviceGroup: lookupGroupName(me.gid) ?? String(me.gid), mailUid, fts, format, maxConnections }));
+  writeFileSync(configPath, renderConfig({ dir, port, rootMode, serviceUser: me.username, serviceGroup: lookupGroupName(me.gid) ?? String(me.gid), mailUid, fts, format, maxConnections, extra }));
 
   let cleaned = false;
   const cleanupDir = (): void => {
@@ -391,6 +400,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotIn
     fts === 'xapian'
       ? 'full-text search: fts + fts_xapian (fts_autoindex=yes: indexed while saving)'
       : 'full-text search: none (SEARCH TEXT scans message bodies)',
+    ...(extra.length ? [`extra settings: ${extra.join('; ')}`] : []),
     `limits: imap/imap-login process_limit ${maxConnections + 200}, mail_max_userip_connections ${maxConnections + 100}, ulimit -n raised`,
   ];
   log(`[dovecot] up: pid ${pid}, port ${port}, dir ${dir}`);
@@ -405,6 +415,7 @@ async function main(): Promise<void> {
       password: { type: 'string', default: 'bench' },
       fts: { type: 'string', default: 'none' },
       format: { type: 'string', default: 'maildir' },
+      set: { type: 'string', multiple: true, default: [] },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -417,6 +428,7 @@ async function main(): Promise<void> {
     password: values.password,
     fts: values.fts,
     format,
+    extra: values.set,
     keep: values.keep,
   });
   process.on('exit', () => dc.killNow());

@@ -84,6 +84,7 @@ CREATE TABLE IF NOT EXISTS thread_ids (
   thread_id INTEGER NOT NULL,
   PRIMARY KEY (account_id, message_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fts_pending (content_id INTEGER PRIMARY KEY);
 CREATE VIRTUAL TABLE IF NOT EXISTS contents_fts USING fts5(
   headers, body,
   content = '', contentless_delete = 1,

@@ -109,3 +109,19 @@ export function objectIdNumber(id: string, prefix: string): number {
   const m = new RegExp(`^${prefix}(\\d{1,15})$`).exec(id);
   return m ? Number(m[1]) : -1;
 }
+
+/** Whether a query consults the full-text index (so pending indexing must finish first). */
+export function usesTextIndex(node: SearchNode): boolean {
+  switch (node.op) {
+    case 'text':
+      return !(node.field in ADDRESS_COLUMNS);
+    case 'and':
+      return node.nodes.some(usesTextIndex);
+    case 'or':
+      return usesTextIndex(node.left) || usesTextIndex(node.right);
+    case 'not':
+      return usesTextIndex(node.node);
+    default:
+      return false;
+  }
+}

@@ -166,6 +166,18 @@ describe('SqliteStore', () => {
     assert.equal((await store.quota(account)).usedBytes, used);
   });
 
+  it('indexes text after a restart when the indexer had not run yet', async () => {
+    const box = await inbox();
+    await store.append(account, box.id, [{ raw: message('late index', 'pterodactyl sightings') }]);
+    // A second store on the same files stands in for the process after a crash: the text is not in its memory.
+    const reopened = new SqliteStore({ dataDir: dir });
+    const reopenedBox = (await reopened.getMailbox(account, 'INBOX'))!;
+    const hits = await reopened.search(reopenedBox.id, { op: 'text', field: 'body', value: 'pterodactyl' });
+    assert.equal(hits.length, 1);
+    await reopened.close();
+    assert.deepEqual(await store.search(box.id, { op: 'text', field: 'body', value: 'pterodactyl' }), hits);
+  });
+
   it('keeps writes of one batch independent: a failing write does not undo its neighbours', async () => {
     const box = await inbox();
     const big = Buffer.concat([message('big', ''), Buffer.alloc(2 * 1024 * 1024, 'a')]);

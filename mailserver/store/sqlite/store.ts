@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import { bodyStructureToImap, envelopeToImap, parseMessage } from '../../mime/index.ts';
+import { bodyStructureToImap, envelopeToImap, parseMessage, parseMessageSync } from '../../mime/index.ts';
 import type { MimePart, ParsedMessage } from '../../mime/types.ts';
 import { applyFlagOperation, decodeFlags, encodeFlags, normalizeFlags, sameFlags } from '../flags.ts';
 import { normalizeMailboxName, parentNames } from '../names.ts';
@@ -31,7 +31,8 @@ import {
 import { registerFunctions } from './functions.ts';
 import { GroupCommit } from './group-commit.ts';
 import { migrate } from './schema.ts';
-import { compileSearch } from './search-sql.ts';
+import { compileSearch, usesTextIndex } from './search-sql.ts';
+import { TextIndexer, type IndexText } from './text-index.ts';
 
 interface MailboxRow {
   id: number;
@@ -68,6 +69,11 @@ interface PreparedMessage {
 
 const FETCH_BATCH = 2000;
 
+/** What a message contributes to the full-text index. */
+function indexText(parsed: ParsedMessage): IndexText {
+  return { headers: [parsed.subject, parsed.from, parsed.to, parsed.cc, parsed.bcc].join('\n'), body: parsed.searchText };
+}
+
 function toMailbox(row: MailboxRow): Mailbox {
   return {
     id: row.id,
@@ -103,6 +109,7 @@ export class SqliteStore implements MailStore {
   private readonly commit: GroupCommit;
   private readonly events = new EventEmitter();
   private readonly stmts: Record<string, Statement>;
+  private readonly indexer: TextIndexer;
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
@@ -117,6 +124,13 @@ export class SqliteStore implements MailStore {
     this.commit = new GroupCommit(this.db);
     this.events.setMaxListeners(0);
     this.stmts = this.prepare();
+    this.indexer = new TextIndexer(this.db, this.commit, (contentId) => this.rereadText(contentId));
+  }
+
+  /** After a restart, pending index work reads the text from the stored message again. */
+  private rereadText(contentId: number): IndexText | null {
+    const row = this.stmts.blob!.get(contentId) as { raw: Buffer } | undefined;
+    return row ? indexText(parseMessageSync(row.raw)) : null;
   }
 
   private prepare(): Record<string, Statement> {
@@ -137,7 +151,6 @@ export class SqliteStore implements MailStore {
         VALUES (@id, @account, 1, @size, @thread, @sentDate, @messageId, @envelope, @bodyStructure, @body, @preview,
           @subject, @baseSubject, @from, @to, @cc, @bcc, @sortFrom, @sortTo, @sortCc, @displayFrom, @displayTo,
           @refs, @headerText, @parsed)`),
-      insertFts: p('INSERT INTO contents_fts (rowid, headers, body) VALUES (?, ?, ?)'),
       threadOf: p('SELECT thread_id FROM thread_ids WHERE account_id = ? AND message_id = ?'),
       insertThreadId: p('INSERT OR IGNORE INTO thread_ids (account_id, message_id, thread_id) VALUES (?, ?, ?)'),
       insertMessage: p(`INSERT INTO messages (mailbox_id, uid, content_id, modseq, size, flags, internal_date, save_date)
@@ -153,7 +166,6 @@ export class SqliteStore implements MailStore {
       dropRef: p('UPDATE contents SET refs = refs - 1 WHERE id = ? RETURNING refs'),
       deleteContent: p('DELETE FROM contents WHERE id = ?'),
       deleteBlob: p('DELETE FROM blobs WHERE id = ?'),
-      deleteFts: p('DELETE FROM contents_fts WHERE rowid = ?'),
       blob: p('SELECT raw FROM blobs WHERE id = ?'),
       tree: p('SELECT parsed FROM contents WHERE id = ?'),
       uids: p('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').pluck(),
@@ -443,8 +455,7 @@ export class SqliteStore implements MailStore {
       headerText: parsed.headerText,
       parsed: JSON.stringify(parsed.root),
     });
-    const headers = [parsed.subject, parsed.from, parsed.to, parsed.cc, parsed.bcc].join('\n');
-    this.stmts.insertFts!.run(contentId, headers, parsed.searchText);
+    this.indexer.enqueue(contentId, indexText(parsed));
     if (parsed.messageId) this.stmts.insertThreadId!.run(accountId, parsed.messageId, thread);
     return contentId;
   }
@@ -454,7 +465,7 @@ export class SqliteStore implements MailStore {
     if (row && row.refs <= 0) {
       this.stmts.deleteContent!.run(contentId);
       this.stmts.deleteBlob!.run(contentId);
-      this.stmts.deleteFts!.run(contentId);
+      this.indexer.forget(contentId);
     }
   }
 
@@ -640,6 +651,7 @@ export class SqliteStore implements MailStore {
   }
 
   async search(mailboxId: number, query: SearchNode): Promise<number[]> {
+    if (usesTextIndex(query)) await this.indexer.flush();
     const where = compileSearch(query);
     return this.db
       .prepare(
@@ -721,7 +733,9 @@ export class SqliteStore implements MailStore {
   }
 
   async close(): Promise<void> {
-    // Let a batch scheduled in this turn commit before closing.
+    // Index what is pending (cheap now, a re-parse after restart otherwise), then let the last batch commit.
+    await this.indexer.flush();
+    this.indexer.stop();
     await this.commit.write(() => undefined);
     this.db.close();
   }
