@@ -38,7 +38,7 @@ export class ResponseOutput {
     this.pending = 0;
     const sink = this.sink;
     if (sink.destroyed || !sink.writable) return;
-    const data = parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+    const data = joinParts(parts);
     if (!sink.write(data)) {
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -54,4 +54,21 @@ export class ResponseOutput {
     // A deflate stream (COMPRESS) must be flushed so the client sees a complete response.
     if (typeof flushable.flush === 'function') await new Promise<void>((resolve) => flushable.flush!(() => resolve()));
   }
+}
+
+/** One chunk for the socket: strings are joined first (one conversion), buffers kept as they are. */
+function joinParts(parts: Array<string | Buffer>): string | Buffer {
+  if (parts.every((p) => typeof p === 'string')) return (parts as string[]).join('');
+  const buffers: Buffer[] = [];
+  let text = '';
+  for (const part of parts) {
+    if (typeof part === 'string') text += part;
+    else {
+      if (text) buffers.push(Buffer.from(text));
+      text = '';
+      buffers.push(part);
+    }
+  }
+  if (text) buffers.push(Buffer.from(text));
+  return Buffer.concat(buffers);
 }

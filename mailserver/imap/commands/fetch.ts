@@ -159,7 +159,9 @@ export async function fetchCommand(ctx: CommandContext, args: FetchArgs, byUid: 
         first = false;
       }
       parts.push(')\r\n');
-      for (const part of parts) await out.write(part);
+      // Most rows are all text (flags, envelope): hand them over as one string.
+      if (parts.every((p) => typeof p === 'string')) await out.write(parts.join(''));
+      else for (const part of parts) await out.write(part);
     }
   }
   // Messages still in this session's view but already expunged elsewhere cannot be served (RFC 9051 §7.1).
