@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { InternalDirectory, type Directory } from '../directory/index.ts';
+import type { MessagePreparer } from '../mime/prepared.ts';
 import { SqliteStore, type MailStore } from '../store/index.ts';
 
 /** The long-lived parts every front end (IMAP, SMTP, CLI, management API) works with. */
@@ -14,7 +15,8 @@ export interface Services {
 
 export class UnsupportedBackendError extends Error {}
 
-export function openServices(config: Config): Services {
+/** `preparer` lets the server parse deliveries in worker threads; CLI commands parse in their own thread. */
+export function openServices(config: Config, preparer?: MessagePreparer): Services {
   const dataDir = resolve(config.data);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (config.store !== 'sqlite') {
@@ -24,7 +26,7 @@ export function openServices(config: Config): Services {
     throw new UnsupportedBackendError('MAILWERK_DIRECTORY: the LDAP directory is not available in this version yet; use internal');
   }
   const directory = new InternalDirectory(dataDir, config.domain, config.quota.defaultBytes);
-  const store = new SqliteStore({ dataDir });
+  const store = new SqliteStore({ dataDir, preparer });
   return { config, dataDir, directory, store };
 }
 

@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import type { Config } from '../config/index.ts';
+import { ParsePool } from '../mime/parse-pool.ts';
 import { ImapServer } from '../imap/server.ts';
 import { createLogger } from '../log/logger.ts';
 import { loadOrCreateCertificate, TlsError } from '../tls/certificate.ts';
@@ -14,10 +16,12 @@ export interface RunningServer {
 /** Start every listener on the configured ports; report what was bound (log line and ports.json). */
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config.log.level, { service: 'mailwerk' });
+  // Parsing at delivery runs beside the protocol thread: one worker per spare core.
+  const parsePool = new ParsePool(Math.max(1, availableParallelism() - 1));
   let services;
   let tls;
   try {
-    services = openServices(config);
+    services = openServices(config, parsePool);
     tls = await loadOrCreateCertificate({ dataDir: services.dataDir, hostname: config.hostname, certPath: config.tls.cert, keyPath: config.tls.key });
   } catch (error) {
     if (error instanceof TlsError || error instanceof UnsupportedBackendError) {
@@ -45,6 +49,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const stop = async () => {
     await imap.close();
     await closeServices(services);
+    await parsePool.close();
   };
   const onSignal = () => {
     log.info('stopping', {});

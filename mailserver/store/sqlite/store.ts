@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import { bodyStructureToImap, envelopeToImap, parseMessage, parseMessageSync } from '../../mime/index.ts';
+import { parseMessageSync } from '../../mime/index.ts';
+import { inThreadPreparer, type MessagePreparer, type PreparedMessage } from '../../mime/prepared.ts';
 import type { MimePart, ParsedMessage } from '../../mime/types.ts';
 import { applyFlagOperation, decodeFlags, encodeFlags, normalizeFlags, sameFlags } from '../flags.ts';
 import { normalizeMailboxName, parentNames } from '../names.ts';
@@ -56,15 +57,11 @@ interface MessageRow {
   thread_id: number;
 }
 
-/** A message parsed and serialised, ready to insert inside a write batch. */
-interface PreparedMessage {
+/** A message parsed and serialised, with what the client asked for, ready to insert inside a write batch. */
+interface PreparedForInsert extends PreparedMessage {
   raw: Buffer;
-  parsed: ParsedMessage;
   flags: string[];
   internalDate: number;
-  envelope: string;
-  bodyStructure: string;
-  body: string;
 }
 
 const FETCH_BATCH = 2000;
@@ -99,8 +96,10 @@ function toRanges(uids: number[]): Array<[number, number]> {
 }
 
 export interface SqliteStoreOptions {
-  /** Directory for store.sqlite; ':memory:' only for unit tests of non-durable behaviour. */
+  /** Directory for store.sqlite. */
   dataDir: string;
+  /** Where delivery parses messages (a worker pool in the server); this thread when absent. */
+  preparer?: MessagePreparer;
 }
 
 /** The embedded store: SQLite in WAL mode with synchronous=FULL and group commit. */
@@ -110,9 +109,11 @@ export class SqliteStore implements MailStore {
   private readonly events = new EventEmitter();
   private readonly stmts: Record<string, Statement>;
   private readonly indexer: TextIndexer;
+  private readonly preparer: MessagePreparer;
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
+    this.preparer = options.preparer ?? inThreadPreparer;
     this.db = new BetterSqlite3(join(options.dataDir, 'store.sqlite'));
     this.db.pragma('journal_mode = WAL');
     // FULL: every commit fsyncs the WAL, so an acknowledged write survives power loss, not only a crash.
@@ -366,16 +367,13 @@ export class SqliteStore implements MailStore {
 
   // ---- messages -------------------------------------------------------------------------------
 
-  private async prepareMessage(message: NewMessage): Promise<PreparedMessage> {
-    const parsed = await parseMessage(message.raw);
+  private async prepareMessage(message: NewMessage): Promise<PreparedForInsert> {
+    const prepared = await this.preparer.prepare(message.raw);
     return {
+      ...prepared,
       raw: message.raw,
-      parsed,
       flags: normalizeFlags(message.flags ?? []),
       internalDate: message.internalDate ?? Date.now(),
-      envelope: envelopeToImap(parsed.envelope),
-      bodyStructure: bodyStructureToImap(parsed.root, true),
-      body: bodyStructureToImap(parsed.root, false),
     };
   }
 
@@ -425,7 +423,7 @@ export class SqliteStore implements MailStore {
     return contentId;
   }
 
-  private insertContent(accountId: string, message: PreparedMessage): number {
+  private insertContent(accountId: string, message: PreparedForInsert): number {
     const { parsed } = message;
     const contentId = Number(this.stmts.insertBlob!.run(message.raw).lastInsertRowid);
     const thread = this.threadFor(accountId, parsed, contentId);
