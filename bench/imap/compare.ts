@@ -16,7 +16,7 @@
  * with a user for the benchmark, e.g. `mailwerk user add bench@localhost --password bench`.
  *
  *   npx tsx bench/imap/compare.ts [--messages 100000] [--idle 1000] \
- *       [--mailwerk-host 127.0.0.1 --mailwerk-port 1143 --mailwerk-user bench@localhost \
+ *       [--mailwerk-host 127.0.0.1 --mailwerk-port 2143 --mailwerk-user bench@localhost \
  *        --mailwerk-password bench --mailwerk-pid PID [--mailwerk-tls]] [--json out.json]
  */
 import { spawn } from 'node:child_process';
@@ -49,7 +49,8 @@ const USAGE = `usage: tsx bench/imap/compare.ts [options]
   --keep-dovecot-dir      keep Dovecot's temporary directory (config, logs, mail) after the run
   --parallel N --runs N --fetch-runs N --seed S --ham-dir DIR --ham-fraction F   passed to run.ts
   --json PATH             write all results (both targets + comparison) as JSON
-  --strict                exit 1 when a Mailwerk target is missed
+  --strict                exit 1 when Mailwerk misses a target or is worse than Dovecot on a targeted metric
+  --tolerance F           relative margin for "not worse than Dovecot" (default 0.05)
   --time-limit S          per-target limit passed to run.ts (default 3600)`;
 
 interface Row {
@@ -138,12 +139,17 @@ function yesNo(b: boolean | null): string {
   return b === null ? '-' : b ? 'yes' : 'NO';
 }
 
-function formatComparison(rows: Row[], mw: RunResults | undefined, dc: RunResults | undefined, notes: string[]): string {
-  const header = ['metric', 'unit', 'mailwerk', 'dovecot', 'mw/dc', 'target', 'mw meets', 'mw not worse', 'dc meets'];
+/** Mailwerk is "not worse" when it is better than Dovecot or within `tolerance` (relative) of it. */
+function notWorse(r: Row, tolerance: number): boolean | null {
+  if (r.mailwerk === null || r.dovecot === null) return null;
+  return r.better === 'higher' ? r.mailwerk >= r.dovecot * (1 - tolerance) : r.mailwerk <= r.dovecot * (1 + tolerance);
+}
+
+function formatComparison(rows: Row[], mw: RunResults | undefined, dc: RunResults | undefined, notes: string[], tolerance: number): string {
+  const header = ['metric', 'unit', 'mailwerk', 'dovecot', 'mw/dc', 'target', 'mw meets', `mw not worse (±${Math.round(tolerance * 100)}%)`, 'dc meets'];
   const table: string[][] = [header];
   for (const r of rows) {
     const ratio = r.mailwerk !== null && r.dovecot !== null && r.dovecot !== 0 ? r.mailwerk / r.dovecot : null;
-    const notWorse = r.mailwerk !== null && r.dovecot !== null ? (r.better === 'higher' ? r.mailwerk >= r.dovecot : r.mailwerk <= r.dovecot) : null;
     table.push([
       r.metric,
       r.unit,
@@ -152,7 +158,7 @@ function formatComparison(rows: Row[], mw: RunResults | undefined, dc: RunResult
       ratio === null ? '-' : `${fmt(ratio, 2)}x`,
       r.targetNote || '-',
       yesNo(meets(r.mailwerk, r.target, r.better)),
-      yesNo(notWorse),
+      yesNo(notWorse(r, tolerance)),
       yesNo(meets(r.dovecot, r.target, r.better)),
     ]);
   }
@@ -160,7 +166,11 @@ function formatComparison(rows: Row[], mw: RunResults | undefined, dc: RunResult
   const line = (row: string[]): string => row.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ');
   const out = ['', '== IMAP benchmark: Mailwerk vs Dovecot ==', line(header), widths.map((w) => '-'.repeat(w)).join('  ')];
   for (const row of table.slice(1)) out.push(line(row));
-  out.push('', 'ratio mw/dc: above 1 is better for msg/s and MB/s, below 1 is better for times and memory.');
+  out.push(
+    '',
+    'ratio mw/dc: above 1 is better for msg/s and MB/s, below 1 is better for times and memory.',
+    `"not worse": better than Dovecot or within ${Math.round(tolerance * 100)}% of it (run-to-run noise; --tolerance).`,
+  );
   const hits = (r: RunResults | undefined, name: string): string =>
     r ? `${name}: rare ${r.search.rare.hits}/${r.search.rare.expected}, common ${r.search.common.hits}/${r.search.common.expected}` : '';
   out.push(`search hits (got/expected): ${[hits(mw, 'mailwerk'), hits(dc, 'dovecot')].filter(Boolean).join('; ')}`);
@@ -197,6 +207,7 @@ async function main(): Promise<number> {
       'ham-fraction': { type: 'string' },
       json: { type: 'string' },
       strict: { type: 'boolean', default: false },
+      tolerance: { type: 'string', default: '0.05' },
       'time-limit': { type: 'string', default: '3600' },
       help: { type: 'boolean', default: false },
     },
@@ -209,6 +220,8 @@ async function main(): Promise<number> {
   if (fts !== 'none' && fts !== 'xapian') throw new Error('--dovecot-fts must be none or xapian');
   const format = values['dovecot-format'];
   if (format !== 'maildir' && format !== 'sdbox' && format !== 'mdbox') throw new Error('--dovecot-format must be maildir, sdbox or mdbox');
+  const tolerance = Number(values.tolerance);
+  if (!(tolerance >= 0 && tolerance < 1)) throw new Error('--tolerance must be a fraction in [0, 1)');
   const messages = Number(values.messages);
   if (!Number.isInteger(messages) || messages < 1) throw new Error('--messages must be a positive integer');
   const mailwerkPort = values['mailwerk-port'];
@@ -293,18 +306,18 @@ async function main(): Promise<number> {
   }
 
   const rows = buildRows(mw, dc, messages);
-  console.log(formatComparison(rows, mw, dc, notes));
+  console.log(formatComparison(rows, mw, dc, notes, tolerance));
   if (failures.length) console.log(`\nFAILED: ${failures.join('; ')}`);
 
   const out = values.json ? resolve(values.json) : join(tmpdir(), `mailwerk-imap-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ messages, rows, mailwerk: mw ?? null, dovecot: dc ?? null, notes, failures }, null, 2) + '\n');
+  writeFileSync(out, JSON.stringify({ messages, tolerance, rows, mailwerk: mw ?? null, dovecot: dc ?? null, notes, failures }, null, 2) + '\n');
   console.log(`\nresults: ${out}`);
 
   if (failures.length) return 1;
   if (values.strict && mw) {
     const missed = rows.filter((r) => meets(r.mailwerk, r.target, r.better) === false);
-    const worse = rows.filter((r) => r.target !== null && r.mailwerk !== null && r.dovecot !== null && (r.better === 'higher' ? r.mailwerk < r.dovecot : r.mailwerk > r.dovecot));
+    const worse = rows.filter((r) => r.target !== null && notWorse(r, tolerance) === false);
     if (missed.length || worse.length) return 1;
   }
   return 0;

@@ -13,7 +13,7 @@
  *                (after - before) / connections, in KB (VmRSS as the headline, PSS alongside).
  *
  * Usage:
- *   npx tsx bench/imap/run.ts --host 127.0.0.1 --port 1143 --user bench --password bench \
+ *   npx tsx bench/imap/run.ts --host 127.0.0.1 --port 2143 --user bench@localhost --password bench \
  *       [--tls] [--messages 100000] [--mailbox bench] [--skip-load] [--pid PID] [--idle 1000] \
  *       [--label name] [--json results.json]
  *
