@@ -176,6 +176,8 @@ export interface MailStore {
   uids(mailboxId: number): Promise<number[]>;
   /** First UID above the recent watermark, and moves the watermark to UIDNEXT (first read-write SELECT takes \Recent). */
   claimRecent(mailboxId: number): Promise<number>;
+  /** Lowest UID without \\Seen (SELECT's [UNSEEN n] for IMAP4rev1 clients). */
+  firstUnseen(mailboxId: number): Promise<number | null>;
 
   append(accountId: string, mailboxId: number, messages: NewMessage[]): Promise<AppendResult>;
   /** Rows for the given UIDs (ascending), in batches. */

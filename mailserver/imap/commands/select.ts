@@ -52,8 +52,8 @@ export async function selectCommand(ctx: CommandContext, args: SelectArgs, readO
 }
 
 async function firstUnseenSeq(ctx: CommandContext, view: MailboxView): Promise<number> {
-  const unseen = await ctx.services.store.search(view.mailbox.id, { op: 'not', node: { op: 'flag', flag: '\\Seen' } });
-  return unseen.length > 0 ? view.seqOf(unseen[0]!) : 0;
+  const uid = await ctx.services.store.firstUnseen(view.mailbox.id);
+  return uid === null ? 0 : view.seqOf(uid);
 }
 
 /** RFC 7162 §3.2.5: tell a reconnecting client what vanished and what changed since its modseq. */

@@ -41,8 +41,6 @@ CREATE TABLE IF NOT EXISTS contents (
   sent_date INTEGER,
   message_id TEXT,
   envelope TEXT NOT NULL,
-  body_structure TEXT NOT NULL,
-  body TEXT NOT NULL,
   preview TEXT NOT NULL,
   subject TEXT NOT NULL,
   base_subject TEXT NOT NULL,
@@ -54,7 +52,14 @@ CREATE TABLE IF NOT EXISTS contents (
   sort_to TEXT NOT NULL,
   sort_cc TEXT NOT NULL,
   display_from TEXT NOT NULL,
-  display_to TEXT NOT NULL,
+  display_to TEXT NOT NULL
+);
+-- Large, rarely read columns live apart, so that FETCH ENVELOPE and SEARCH over 100,000 messages read
+-- compact rows only.
+CREATE TABLE IF NOT EXISTS content_extras (
+  id INTEGER PRIMARY KEY,
+  body_structure TEXT NOT NULL,
+  body TEXT NOT NULL,
   refs_json TEXT NOT NULL,
   header_text TEXT NOT NULL,
   parsed TEXT NOT NULL

@@ -1,6 +1,6 @@
 import { DAY_MS, type SearchNode, type TextField } from '../search.ts';
 
-/** A WHERE fragment over `messages m JOIN contents c` with its bound parameters. */
+/** A WHERE fragment over `messages m`, `contents c` and `content_extras x`, with its bound parameters. */
 export interface SqlFragment {
   sql: string;
   params: unknown[];
@@ -80,7 +80,7 @@ export function compileSearch(node: SearchNode, now: number = Date.now()): SqlFr
       return textCondition(node.field, node.value);
     case 'header':
       // header_match is registered on the connection (see functions.ts).
-      return { sql: 'header_match(c.header_text, ?, ?)', params: [node.name, node.value] };
+      return { sql: 'header_match(x.header_text, ?, ?)', params: [node.name, node.value] };
     case 'date': {
       const column = DATE_COLUMN[node.field];
       if (node.comparison === 'before') return { sql: `${column} < ?`, params: [node.day] };
@@ -88,9 +88,9 @@ export function compileSearch(node: SearchNode, now: number = Date.now()): SqlFr
       return { sql: `${column} >= ? AND ${column} < ?`, params: [node.day, node.day + DAY_MS] };
     }
     case 'larger':
-      return { sql: 'c.size > ?', params: [node.bytes] };
+      return { sql: 'm.size > ?', params: [node.bytes] };
     case 'smaller':
-      return { sql: 'c.size < ?', params: [node.bytes] };
+      return { sql: 'm.size < ?', params: [node.bytes] };
     case 'modseq':
       return { sql: 'm.modseq >= ?', params: [node.min] };
     case 'emailid':
@@ -124,4 +124,12 @@ export function usesTextIndex(node: SearchNode): boolean {
     default:
       return false;
   }
+}
+
+/** The FROM clause a condition needs: joins only the tables it mentions, since each join costs a row read per message. */
+export function fromClauseFor(whereSql: string): string {
+  let from = 'messages m';
+  if (/\bc\./.test(whereSql)) from += ' JOIN contents c ON c.id = m.content_id';
+  if (/\bx\./.test(whereSql)) from += ' JOIN content_extras x ON x.id = m.content_id';
+  return from;
 }

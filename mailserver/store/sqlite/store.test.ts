@@ -44,6 +44,7 @@ describe('SqliteStore', () => {
     assert.deepEqual(second.uids, [2, 3]);
     assert.equal(first.uidValidity, box.uidValidity);
     const counts = await store.counts(box.id);
+    assert.equal(await store.firstUnseen(box.id), 2);
     assert.equal(counts.messages, 3);
     assert.equal(counts.unseen, 2);
     const after = await inbox();

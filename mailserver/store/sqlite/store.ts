@@ -32,7 +32,7 @@ import {
 import { registerFunctions } from './functions.ts';
 import { GroupCommit } from './group-commit.ts';
 import { migrate } from './schema.ts';
-import { compileSearch, usesTextIndex } from './search-sql.ts';
+import { compileSearch, fromClauseFor, usesTextIndex } from './search-sql.ts';
 import { TextIndexer, type IndexText } from './text-index.ts';
 
 interface MailboxRow {
@@ -147,11 +147,13 @@ export class SqliteStore implements MailStore {
       bumpMailbox: p('UPDATE mailboxes SET uid_next = ?, highest_modseq = ? WHERE id = ?'),
       insertBlob: p('INSERT INTO blobs (raw) VALUES (?)'),
       insertContent: p(`INSERT INTO contents (id, account_id, refs, size, thread_id, sent_date, message_id, envelope,
-          body_structure, body, preview, subject, base_subject, addr_from, addr_to, addr_cc, addr_bcc, sort_from, sort_to,
-          sort_cc, display_from, display_to, refs_json, header_text, parsed)
-        VALUES (@id, @account, 1, @size, @thread, @sentDate, @messageId, @envelope, @bodyStructure, @body, @preview,
-          @subject, @baseSubject, @from, @to, @cc, @bcc, @sortFrom, @sortTo, @sortCc, @displayFrom, @displayTo,
-          @refs, @headerText, @parsed)`),
+          preview, subject, base_subject, addr_from, addr_to, addr_cc, addr_bcc, sort_from, sort_to,
+          sort_cc, display_from, display_to)
+        VALUES (@id, @account, 1, @size, @thread, @sentDate, @messageId, @envelope, @preview,
+          @subject, @baseSubject, @from, @to, @cc, @bcc, @sortFrom, @sortTo, @sortCc, @displayFrom, @displayTo)`),
+      insertExtras: p(`INSERT INTO content_extras (id, body_structure, body, refs_json, header_text, parsed)
+        VALUES (@id, @bodyStructure, @body, @refs, @headerText, @parsed)`),
+      deleteExtras: p('DELETE FROM content_extras WHERE id = ?'),
       threadOf: p('SELECT thread_id FROM thread_ids WHERE account_id = ? AND message_id = ?'),
       insertThreadId: p('INSERT OR IGNORE INTO thread_ids (account_id, message_id, thread_id) VALUES (?, ?, ?)'),
       insertMessage: p(`INSERT INTO messages (mailbox_id, uid, content_id, modseq, size, flags, internal_date, save_date)
@@ -168,7 +170,7 @@ export class SqliteStore implements MailStore {
       deleteContent: p('DELETE FROM contents WHERE id = ?'),
       deleteBlob: p('DELETE FROM blobs WHERE id = ?'),
       blob: p('SELECT raw FROM blobs WHERE id = ?'),
-      tree: p('SELECT parsed FROM contents WHERE id = ?'),
+      tree: p('SELECT parsed FROM content_extras WHERE id = ?'),
       uids: p('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').pluck(),
       meta: p('SELECT value FROM meta WHERE key = ?').pluck(),
       setMeta: p('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
@@ -358,11 +360,22 @@ export class SqliteStore implements MailStore {
   }
 
   async claimRecent(mailboxId: number): Promise<number> {
+    // Nothing new since the last claim (the common case): no write, no fsync.
+    const box = this.requireMailboxById(mailboxId);
+    if (box.recent_uid >= box.uid_next) return box.recent_uid;
     return this.commit.write(() => {
-      const box = this.requireMailboxById(mailboxId);
-      this.db.prepare('UPDATE mailboxes SET recent_uid = ? WHERE id = ?').run(box.uid_next, mailboxId);
-      return box.recent_uid;
+      const current = this.requireMailboxById(mailboxId);
+      this.db.prepare('UPDATE mailboxes SET recent_uid = ? WHERE id = ?').run(current.uid_next, mailboxId);
+      return current.recent_uid;
     });
+  }
+
+  async firstUnseen(mailboxId: number): Promise<number | null> {
+    const uid = this.db
+      .prepare(`SELECT uid FROM messages WHERE mailbox_id = ? AND instr(' ' || lower(flags) || ' ', ' \\seen ') = 0 ORDER BY uid LIMIT 1`)
+      .pluck()
+      .get(mailboxId) as number | undefined;
+    return uid ?? null;
   }
 
   // ---- messages -------------------------------------------------------------------------------
@@ -435,8 +448,6 @@ export class SqliteStore implements MailStore {
       sentDate: parsed.sentDate,
       messageId: parsed.messageId,
       envelope: message.envelope,
-      bodyStructure: message.bodyStructure,
-      body: message.body,
       preview: parsed.preview,
       subject: parsed.subject,
       baseSubject: parsed.baseSubject,
@@ -449,6 +460,11 @@ export class SqliteStore implements MailStore {
       sortCc: parsed.sortCc,
       displayFrom: parsed.displayFrom,
       displayTo: parsed.displayTo,
+    });
+    this.stmts.insertExtras!.run({
+      id: contentId,
+      bodyStructure: message.bodyStructure,
+      body: message.body,
       refs: JSON.stringify(parsed.references.length ? parsed.references : parsed.inReplyTo),
       headerText: parsed.headerText,
       parsed: JSON.stringify(parsed.root),
@@ -462,6 +478,7 @@ export class SqliteStore implements MailStore {
     const row = this.stmts.dropRef!.get(contentId) as { refs: number } | undefined;
     if (row && row.refs <= 0) {
       this.stmts.deleteContent!.run(contentId);
+      this.stmts.deleteExtras!.run(contentId);
       this.stmts.deleteBlob!.run(contentId);
       this.indexer.forget(contentId);
     }
@@ -483,13 +500,14 @@ export class SqliteStore implements MailStore {
     const columns = [
       'm.uid, m.content_id, m.modseq, m.size, m.flags, m.internal_date, m.save_date, c.thread_id',
       options.envelope ? 'c.envelope' : null,
-      options.bodyStructure ? 'c.body_structure, c.body' : null,
+      options.bodyStructure ? 'x.body_structure, x.body' : null,
       options.preview ? 'c.preview' : null,
     ]
       .filter(Boolean)
       .join(', ');
+    const extras = options.bodyStructure ? ' JOIN content_extras x ON x.id = m.content_id' : '';
     const statement = this.db.prepare(
-      `SELECT ${columns} FROM messages m JOIN contents c ON c.id = m.content_id
+      `SELECT ${columns} FROM messages m JOIN contents c ON c.id = m.content_id${extras}
        WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid LIMIT ${FETCH_BATCH}`,
     );
     // Keyset paging, one short statement per batch: a better-sqlite3 iterator must not stay open across an await.
@@ -652,10 +670,7 @@ export class SqliteStore implements MailStore {
     if (usesTextIndex(query)) await this.indexer.flush();
     const where = compileSearch(query);
     return this.db
-      .prepare(
-        `SELECT m.uid FROM messages m JOIN contents c ON c.id = m.content_id
-         WHERE m.mailbox_id = ? AND (${where.sql}) ORDER BY m.uid`,
-      )
+      .prepare(`SELECT m.uid FROM ${fromClauseFor(where.sql)} WHERE m.mailbox_id = ? AND (${where.sql}) ORDER BY m.uid`)
       .pluck()
       .all(mailboxId, ...where.params) as number[];
   }
@@ -663,8 +678,8 @@ export class SqliteStore implements MailStore {
   async sortKeys(mailboxId: number, uids: number[]): Promise<SortKeys[]> {
     const statement = this.db.prepare(
       `SELECT m.uid, m.internal_date, c.sent_date, m.size, c.base_subject, c.sort_from, c.sort_to, c.sort_cc,
-         c.display_from, c.display_to, c.message_id, c.refs_json
-       FROM messages m JOIN contents c ON c.id = m.content_id
+         c.display_from, c.display_to, c.message_id, x.refs_json
+       FROM messages m JOIN contents c ON c.id = m.content_id JOIN content_extras x ON x.id = m.content_id
        WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid`,
     );
     const wanted = new Set(uids);
