@@ -10,7 +10,7 @@ describe('IMAP security and bad input', () => {
   const bob = { user: 'bob@example.test', pass: 'bob-password-1' };
 
   before(async () => {
-    mw = await startMailwerk({ MAILWERK_IMAP_MAX_CONNECTIONS_PER_IP: '20' });
+    mw = await startMailwerk({ MAILWERK_IMAP_MAX_CONNECTIONS_PER_IP: '20', MAILWERK_IMAP_MAX_CONNECTIONS_PER_ACCOUNT: '5' });
     for (const u of [alice, bob]) assert.equal((await mw.cli(['user', 'add', u.user, '--password', u.pass])).code, 0);
   });
   after(async () => mw.cleanup());
@@ -102,6 +102,19 @@ describe('IMAP security and bad input', () => {
       previous = took;
     }
     c.close();
+  });
+
+  it('limits concurrent sessions per account', async () => {
+    const carol = { user: 'carol@example.test', pass: 'carol-password-1' };
+    assert.equal((await mw.cli(['user', 'add', carol.user, '--password', carol.pass])).code, 0);
+    const sessions = [];
+    for (let i = 0; i < 5; i++) sessions.push(await loggedIn(carol));
+    const extra = await RawImap.open(mw.ports.imaps!, { tls: true, ca: mw.ca });
+    assert.match(await extra.command('x', `LOGIN ${carol.user} ${carol.pass}`), /x NO \[LIMIT\]/);
+    sessions.pop()!.close();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.match(await extra.command('y', `LOGIN ${carol.user} ${carol.pass}`), /y OK/);
+    for (const s of [...sessions, extra]) s.close();
   });
 
   it('limits connections per client address', async () => {

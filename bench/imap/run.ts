@@ -40,6 +40,8 @@ export interface RunOptions {
   messages: number;
   mailbox: string;
   skipLoad: boolean;
+  /** Measure idle-connection memory before everything else. */
+  idleFirst: boolean;
   pid?: number;
   /** Sum memory over the PID's process tree (default) or read the PID alone. */
   pidTree: boolean;
@@ -228,6 +230,77 @@ export async function runBench(o: RunOptions, log: (msg: string) => void = (m) =
   const ctl = await open();
   const server = { greeting: ctl.greeting, capabilities: [...ctl.capabilities].sort(), literalPlus: ctl.hasLiteralPlus };
 
+  // 5. Memory per idle connection.
+  const idle: RunResults['idle'] = {
+    requested: o.idle,
+    opened: 0,
+    failed: 0,
+    firstError: null,
+    openSeconds: 0,
+    pid: o.pid ?? null,
+    memoryScope: o.pid === undefined ? null : o.pidTree ? 'process-tree' : 'pid',
+    before: null,
+    after: null,
+    perConnectionRssKB: null,
+    perConnectionPssKB: null,
+  };
+  const measureIdle = async (): Promise<void> => {
+    if (o.idle <= 0) return;
+    idle.before = await settledMem();
+    log(`[${o.label}] opening ${o.idle} idle connections (LOGIN, SELECT INBOX, IDLE) ...`);
+    const conns: ImapConnection[] = [];
+    let nextIdle = 0;
+    let idleUnsupported = false;
+    const t0 = performance.now();
+    const openIdle = async (): Promise<void> => {
+      while (nextIdle < o.idle) {
+        nextIdle++;
+        let c: ImapConnection | undefined;
+        try {
+          c = await open();
+          await c.ok('SELECT INBOX');
+          // A server without IDLE still gets an open, selected connection; the report says so.
+          if (c.capabilities.has('IDLE')) await c.idle();
+          else idleUnsupported = true;
+          conns.push(c);
+        } catch (err) {
+          c?.destroy();
+          idle.failed++;
+          idle.firstError ??= (err as Error).message;
+          if (idle.failed > Math.max(20, o.idle * 0.05)) return; // the server is refusing: stop trying
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(o.idleConcurrency, o.idle) }, openIdle));
+    idle.openSeconds = round((performance.now() - t0) / 1000, 3);
+    idle.opened = conns.filter((c) => !c.closed).length;
+    idle.failed += conns.length - idle.opened;
+    log(`[${o.label}] ${idle.opened} idle connections open (${idle.failed} failed) in ${idle.openSeconds} s`);
+    idle.after = await settledMem();
+    const stillOpen = conns.filter((c) => !c.closed).length;
+    if (stillOpen !== idle.opened) errors.push(`${idle.opened - stillOpen} idle connections were closed by the server while measuring`);
+    if (idle.before && idle.after && idle.opened > 0) {
+      idle.perConnectionRssKB = round((idle.after.rssKB - idle.before.rssKB) / idle.opened, 1);
+      if (idle.before.pssKB !== null && idle.after.pssKB !== null) {
+        idle.perConnectionPssKB = round((idle.after.pssKB - idle.before.pssKB) / idle.opened, 1);
+      }
+    }
+    if (idleUnsupported) errors.push('server does not advertise IDLE: idle connections were only selected, not idling');
+    // Close them: DONE + LOGOUT, bounded, 100 at a time.
+    for (let i = 0; i < conns.length; i += 100) {
+      await Promise.all(
+        conns.slice(i, i + 100).map(async (c) => {
+          if (c.closed) return;
+          if (!idleUnsupported) c.done();
+          await c.logout(3000);
+        }),
+      );
+    }
+    if (idle.firstError) errors.push(`idle connections: ${idle.failed} failed, first error: ${idle.firstError}`);
+    };
+  // With --idle-first the memory is read on a server that has not yet built up garbage from loading and FETCH.
+  if (o.idleFirst) await measureIdle();
+
   // 1. Load.
   const load: RunResults['load'] = {
     skipped: o.skipLoad,
@@ -371,73 +444,7 @@ export async function runBench(o: RunOptions, log: (msg: string) => void = (m) =
   const common = await search(cs.commonWord, cs.expectedCommonHits);
   await conn.logout();
 
-  // 5. Memory per idle connection.
-  const idle: RunResults['idle'] = {
-    requested: o.idle,
-    opened: 0,
-    failed: 0,
-    firstError: null,
-    openSeconds: 0,
-    pid: o.pid ?? null,
-    memoryScope: o.pid === undefined ? null : o.pidTree ? 'process-tree' : 'pid',
-    before: null,
-    after: null,
-    perConnectionRssKB: null,
-    perConnectionPssKB: null,
-  };
-  if (o.idle > 0) {
-    idle.before = await settledMem();
-    log(`[${o.label}] opening ${o.idle} idle connections (LOGIN, SELECT INBOX, IDLE) ...`);
-    const conns: ImapConnection[] = [];
-    let nextIdle = 0;
-    let idleUnsupported = false;
-    const t0 = performance.now();
-    const openIdle = async (): Promise<void> => {
-      while (nextIdle < o.idle) {
-        nextIdle++;
-        let c: ImapConnection | undefined;
-        try {
-          c = await open();
-          await c.ok('SELECT INBOX');
-          // A server without IDLE still gets an open, selected connection; the report says so.
-          if (c.capabilities.has('IDLE')) await c.idle();
-          else idleUnsupported = true;
-          conns.push(c);
-        } catch (err) {
-          c?.destroy();
-          idle.failed++;
-          idle.firstError ??= (err as Error).message;
-          if (idle.failed > Math.max(20, o.idle * 0.05)) return; // the server is refusing: stop trying
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(o.idleConcurrency, o.idle) }, openIdle));
-    idle.openSeconds = round((performance.now() - t0) / 1000, 3);
-    idle.opened = conns.filter((c) => !c.closed).length;
-    idle.failed += conns.length - idle.opened;
-    log(`[${o.label}] ${idle.opened} idle connections open (${idle.failed} failed) in ${idle.openSeconds} s`);
-    idle.after = await settledMem();
-    const stillOpen = conns.filter((c) => !c.closed).length;
-    if (stillOpen !== idle.opened) errors.push(`${idle.opened - stillOpen} idle connections were closed by the server while measuring`);
-    if (idle.before && idle.after && idle.opened > 0) {
-      idle.perConnectionRssKB = round((idle.after.rssKB - idle.before.rssKB) / idle.opened, 1);
-      if (idle.before.pssKB !== null && idle.after.pssKB !== null) {
-        idle.perConnectionPssKB = round((idle.after.pssKB - idle.before.pssKB) / idle.opened, 1);
-      }
-    }
-    if (idleUnsupported) errors.push('server does not advertise IDLE: idle connections were only selected, not idling');
-    // Close them: DONE + LOGOUT, bounded, 100 at a time.
-    for (let i = 0; i < conns.length; i += 100) {
-      await Promise.all(
-        conns.slice(i, i + 100).map(async (c) => {
-          if (c.closed) return;
-          if (!idleUnsupported) c.done();
-          await c.logout(3000);
-        }),
-      );
-    }
-    if (idle.firstError) errors.push(`idle connections: ${idle.failed} failed, first error: ${idle.firstError}`);
-  }
+  if (!o.idleFirst) await measureIdle();
 
   const finishedAt = new Date();
   return {
@@ -520,6 +527,7 @@ export const USAGE = `usage: tsx bench/imap/run.ts --port PORT [options]
   --pid-only            read memory of PID alone, not its process tree
   --idle N              idle connections for the memory figure (default 1000; 0 skips)
   --idle-concurrency N  connections opened at once (default 25)
+  --idle-first          measure idle memory first, before load/FETCH garbage exists
   --parallel N          APPEND connections (default 8)
   --runs N              timed runs for SELECT/SEARCH after the first (default 5)
   --fetch-runs N        timed FETCH runs after the first (default 3)
@@ -547,6 +555,7 @@ function parseCli(argv: string[]): { opts: RunOptions; json?: string; timeLimitS
       pid: { type: 'string' },
       'pid-only': { type: 'boolean', default: false },
       idle: { type: 'string', default: '1000' },
+      'idle-first': { type: 'boolean', default: false },
       'idle-concurrency': { type: 'string', default: '25' },
       parallel: { type: 'string', default: '8' },
       runs: { type: 'string', default: '5' },
@@ -586,6 +595,7 @@ function parseCli(argv: string[]): { opts: RunOptions; json?: string; timeLimitS
       messages: int('messages', values.messages, 1),
       mailbox: values.mailbox,
       skipLoad: values['skip-load'],
+      idleFirst: values['idle-first'] ?? false,
       pid: values.pid !== undefined ? int('pid', values.pid, 1) : undefined,
       pidTree: !values['pid-only'],
       idle: int('idle', values.idle, 0),
