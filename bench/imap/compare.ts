@@ -51,7 +51,8 @@ const USAGE = `usage: tsx bench/imap/compare.ts [options]
   --json PATH             write all results (both targets + comparison) as JSON
   --strict                exit 1 when Mailwerk misses a target or is worse than Dovecot on a targeted metric
   --tolerance F           relative margin for "not worse than Dovecot" (default 0.05)
-  --time-limit S          per-target limit passed to run.ts (default 3600)`;
+  --time-limit S          per-target limit passed to run.ts (default 3600)
+  --idle-first            measure idle-connection memory first, on servers not yet holding load/FETCH garbage`;
 
 interface Row {
   metric: string;
@@ -209,6 +210,7 @@ async function main(): Promise<number> {
       strict: { type: 'boolean', default: false },
       tolerance: { type: 'string', default: '0.05' },
       'time-limit': { type: 'string', default: '3600' },
+      'idle-first': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -239,6 +241,7 @@ async function main(): Promise<number> {
     );
   }
   const common: string[] = ['--messages', String(messages), '--idle', values.idle, '--time-limit', values['time-limit']];
+  if (values['idle-first']) common.push('--idle-first');
   for (const k of ['parallel', 'runs', 'fetch-runs', 'seed', 'ham-dir', 'ham-fraction'] as const) {
     const v = values[k];
     if (v !== undefined) common.push(`--${k}`, v);
