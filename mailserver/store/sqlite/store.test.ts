@@ -94,6 +94,11 @@ describe('SqliteStore', () => {
     assert.deepEqual(await store.expunge(box.id), [1]);
     assert.deepEqual(await store.vanishedSince(box.id, before), [1]);
     assert.deepEqual(await store.uids(box.id), [2, 3]);
+    await store.append(account, box.id, [{ raw: message('four', 'x') }]);
+    assert.deepEqual(await store.uids(box.id), [2, 3, 4], 'the cached UID list follows appends');
+    await store.storeFlags(box.id, [4], 'add', ['\\Deleted']);
+    await store.expunge(box.id);
+    assert.deepEqual(await store.uids(box.id), [2, 3], 'and expunges');
     const changes = await store.changesSince(box.id, before, 4);
     assert.deepEqual(changes.expunged, [1]);
   });
@@ -152,6 +157,7 @@ describe('SqliteStore', () => {
     await store.deleteMailbox(account, 'Temp');
     const b = await store.createMailbox(account, 'Temp');
     assert.notEqual(a.uidValidity, b.uidValidity);
+    assert.notEqual(a.objectId, b.objectId, 'MAILBOXID is never reused');
     await assert.rejects(store.deleteMailbox(account, 'INBOX'), StoreError);
   });
 

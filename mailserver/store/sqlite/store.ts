@@ -44,6 +44,7 @@ interface MailboxRow {
   uid_next: number;
   highest_modseq: number;
   recent_uid: number;
+  messages: number;
 }
 
 interface MessageRow {
@@ -65,6 +66,7 @@ interface PreparedForInsert extends PreparedMessage {
 }
 
 const FETCH_BATCH = 2000;
+const UID_CACHE_MAILBOXES = 64;
 
 /** What a message contributes to the full-text index. */
 function indexText(parsed: ParsedMessage): IndexText {
@@ -110,6 +112,8 @@ export class SqliteStore implements MailStore {
   private readonly stmts: Record<string, Statement>;
   private readonly indexer: TextIndexer;
   private readonly preparer: MessagePreparer;
+  /** The sequence-number maps of recently selected mailboxes, so a re-SELECT need not read 100,000 rows. */
+  private readonly uidCache = new Map<number, { uidNext: number; messages: number; uids: number[] }>();
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
@@ -144,7 +148,7 @@ export class SqliteStore implements MailStore {
       insertMailbox: p(
         'INSERT INTO mailboxes (account_id, name, special_use, uid_validity) VALUES (?, ?, ?, ?) RETURNING *',
       ),
-      bumpMailbox: p('UPDATE mailboxes SET uid_next = ?, highest_modseq = ? WHERE id = ?'),
+      bumpMailbox: p('UPDATE mailboxes SET uid_next = ?, highest_modseq = ?, messages = messages + ? WHERE id = ?'),
       insertBlob: p('INSERT INTO blobs (raw) VALUES (?)'),
       insertContent: p(`INSERT INTO contents (id, account_id, refs, size, thread_id, sent_date, message_id, envelope,
           preview, subject, base_subject, addr_from, addr_to, addr_cc, addr_bcc, sort_from, sort_to,
@@ -356,7 +360,14 @@ export class SqliteStore implements MailStore {
   }
 
   async uids(mailboxId: number): Promise<number[]> {
-    return this.stmts.uids!.all(mailboxId) as number[];
+    // UIDs only grow, so UIDNEXT and the message count together say whether the set changed since it was cached.
+    const box = this.requireMailboxById(mailboxId);
+    const cached = this.uidCache.get(mailboxId);
+    if (cached && cached.uidNext === box.uid_next && cached.messages === box.messages) return cached.uids.slice();
+    const uids = this.stmts.uids!.all(mailboxId) as number[];
+    if (this.uidCache.size >= UID_CACHE_MAILBOXES) this.uidCache.delete(this.uidCache.keys().next().value!);
+    this.uidCache.set(mailboxId, { uidNext: box.uid_next, messages: box.messages, uids });
+    return uids.slice();
   }
 
   async claimRecent(mailboxId: number): Promise<number> {
@@ -406,7 +417,7 @@ export class SqliteStore implements MailStore {
         this.stmts.insertMessage!.run(mailboxId, uid, contentId, modseq, message.raw.length, encodeFlags(message.flags), message.internalDate, now);
         uids.push(uid++);
       }
-      this.stmts.bumpMailbox!.run(uid, modseq, mailboxId);
+      this.stmts.bumpMailbox!.run(uid, modseq, prepared.length, mailboxId);
       this.stmts.addUsage!.run(total, prepared.length, accountId);
       return { uidValidity: box.uid_validity, uids };
     });
@@ -580,7 +591,7 @@ export class SqliteStore implements MailStore {
         this.stmts.updateFlags!.run(encodeFlags(next), modseq, mailboxId, row.uid);
         changed.push({ uid: row.uid, modseq, flags: next });
       }
-      if (changed.length > 0) this.stmts.bumpMailbox!.run(box.uid_next, modseq, mailboxId);
+      if (changed.length > 0) this.stmts.bumpMailbox!.run(box.uid_next, modseq, 0, mailboxId);
       return { changed, modified, accountId: box.account_id };
     });
     if (result.changed.length > 0) this.notify(result.accountId, mailboxId);
@@ -612,7 +623,7 @@ export class SqliteStore implements MailStore {
       bytes += row.size;
     }
     const current = this.requireMailboxById(box.id);
-    this.stmts.bumpMailbox!.run(current.uid_next, modseq, box.id);
+    this.stmts.bumpMailbox!.run(current.uid_next, modseq, -rows.length, box.id);
     this.stmts.addUsage!.run(-bytes, -rows.length, box.account_id);
   }
 
@@ -628,7 +639,7 @@ export class SqliteStore implements MailStore {
       this.stmts.insertMessage!.run(target.id, uid, row.content_id, modseq, row.size, row.flags, row.internal_date, now);
       destinationUids.push(uid++);
     }
-    this.stmts.bumpMailbox!.run(uid, modseq, target.id);
+    this.stmts.bumpMailbox!.run(uid, modseq, rows.length, target.id);
     this.stmts.addUsage!.run(bytes, rows.length, target.account_id);
     return { uidValidity: target.uid_validity, sourceUids: rows.map((r) => r.uid), destinationUids };
   }
