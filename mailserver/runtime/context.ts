@@ -26,7 +26,8 @@ export function openServices(config: Config, preparer?: MessagePreparer): Servic
     throw new UnsupportedBackendError('MAILWERK_DIRECTORY: the LDAP directory is not available in this version yet; use internal');
   }
   const directory = new InternalDirectory(dataDir, config.domain, config.quota.defaultBytes);
-  const store = new SqliteStore({ dataDir, preparer });
+  // The server passes a parse pool; it also runs long enough to want background checkpoints.
+  const store = new SqliteStore({ dataDir, preparer, backgroundCheckpoints: preparer !== undefined });
   return { config, dataDir, directory, store };
 }
 

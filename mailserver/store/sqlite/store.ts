@@ -30,6 +30,7 @@ import {
   type StoreFlagsResult,
 } from '../types.ts';
 import { registerFunctions } from './functions.ts';
+import { BackgroundCheckpointer } from './checkpointer.ts';
 import { GroupCommit } from './group-commit.ts';
 import { migrate } from './schema.ts';
 import { compileSearch, fromClauseFor, usesTextIndex } from './search-sql.ts';
@@ -102,6 +103,8 @@ export interface SqliteStoreOptions {
   dataDir: string;
   /** Where delivery parses messages (a worker pool in the server); this thread when absent. */
   preparer?: MessagePreparer;
+  /** Checkpoint the WAL from a worker thread (the long-running server); short-lived tools leave it to SQLite. */
+  backgroundCheckpoints?: boolean;
 }
 
 /** The embedded store: SQLite in WAL mode with synchronous=FULL and group commit. */
@@ -112,13 +115,15 @@ export class SqliteStore implements MailStore {
   private readonly stmts: Record<string, Statement>;
   private readonly indexer: TextIndexer;
   private readonly preparer: MessagePreparer;
+  private readonly checkpointer: BackgroundCheckpointer | null;
   /** The sequence-number maps of recently selected mailboxes, so a re-SELECT need not read 100,000 rows. */
   private readonly uidCache = new Map<number, { uidNext: number; messages: number; uids: number[] }>();
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
     this.preparer = options.preparer ?? inThreadPreparer;
-    this.db = new BetterSqlite3(join(options.dataDir, 'store.sqlite'));
+    const path = join(options.dataDir, 'store.sqlite');
+    this.db = new BetterSqlite3(path);
     this.db.pragma('journal_mode = WAL');
     // FULL: every commit fsyncs the WAL, so an acknowledged write survives power loss, not only a crash.
     this.db.pragma('synchronous = FULL');
@@ -130,6 +135,7 @@ export class SqliteStore implements MailStore {
     this.events.setMaxListeners(0);
     this.stmts = this.prepare();
     this.indexer = new TextIndexer(this.db, this.commit, (contentId) => this.rereadText(contentId));
+    this.checkpointer = options.backgroundCheckpoints ? new BackgroundCheckpointer(this.db, path) : null;
   }
 
   /** After a restart, pending index work reads the text from the stored message again. */
@@ -761,6 +767,7 @@ export class SqliteStore implements MailStore {
     await this.indexer.flush();
     this.indexer.stop();
     await this.commit.write(() => undefined);
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }
