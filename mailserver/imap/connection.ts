@@ -95,7 +95,8 @@ export class ImapConnection implements ConnectionControl {
   }
 
   private setTimeout(): void {
-    const ms = this.session.account ? this.services.config.imap.idleTimeoutSeconds * 1000 : PRE_AUTH_TIMEOUT_MS;
+    const idle = this.services.config.imap.idleTimeoutSeconds * 1000;
+    const ms = this.session.account ? idle : Math.min(PRE_AUTH_TIMEOUT_MS, idle);
     this.socket.setTimeout(ms);
   }
 
@@ -172,16 +173,11 @@ export class ImapConnection implements ConnectionControl {
     await this.out.flush();
   }
 
-  waitForChange(signal: AbortSignal): Promise<void> {
+  onMailboxChange(listener: () => void): () => void {
     const account = this.session.account;
-    if (!account || signal.aborted) return new Promise(() => {});
-    return new Promise((resolve) => {
-      const stop = this.services.store.watch(account.id, (event) => {
-        if (event.mailboxId !== this.session.view?.mailbox.id) return;
-        stop();
-        resolve();
-      });
-      signal.addEventListener('abort', () => stop(), { once: true });
+    if (!account) return () => {};
+    return this.services.store.watch(account.id, (event) => {
+      if (event.mailboxId === this.session.view?.mailbox.id) listener();
     });
   }
 
@@ -201,6 +197,8 @@ export class ImapConnection implements ConnectionControl {
     });
     secure.on('timeout', () => this.bye('Autologout: idle for too long'));
     await new Promise<void>((resolve) => secure.once('secure', () => resolve()));
+    plain.setTimeout(0);
+    this.setTimeout();
     this.session.secure = true;
     this.log.info('starttls', { protocol: secure.getProtocol() ?? 'unknown' });
   }

@@ -65,6 +65,6 @@ export interface ConnectionControl {
   readLine(): Promise<string | null>;
   /** Send a `+ text` continuation request. */
   continuation(text: string): Promise<void>;
-  /** Resolves when the store signals a change for the account (used by IDLE). */
-  waitForChange(signal: AbortSignal): Promise<void>;
+  /** Call `listener` whenever the selected mailbox changes (used by IDLE); returns the unsubscribe function. */
+  onMailboxChange(listener: () => void): () => void;
 }

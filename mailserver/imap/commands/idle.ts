@@ -1,21 +1,35 @@
 import { bad, ok, type CommandContext, type Completion } from '../context.ts';
 import { sendUpdates } from '../updates.ts';
 
-/** IDLE (RFC 2177): push mailbox changes as they happen until the client says DONE. */
+/**
+ * IDLE (RFC 2177): push mailbox changes as they happen until the client says DONE.
+ * The change listener stays registered for the whole IDLE, so a change that lands while updates are
+ * being sent is not missed: it leaves `pending` set and the loop goes round again.
+ */
 export async function idleCommand(ctx: CommandContext): Promise<Completion> {
   await ctx.connection.continuation('idling');
-  const stop = new AbortController();
-  const line = ctx.connection.readLine().finally(() => stop.abort());
+  let pending = false;
+  let wake: (() => void) | null = null;
+  const unsubscribe = ctx.connection.onMailboxChange(() => {
+    pending = true;
+    wake?.();
+  });
+  let done = false;
+  const line = ctx.connection.readLine().finally(() => {
+    done = true;
+    wake?.();
+  });
   try {
     for (;;) {
-      const changed = ctx.connection.waitForChange(stop.signal).then(() => 'change' as const);
-      const event = await Promise.race([line.then(() => 'line' as const), changed]);
-      if (event === 'line') break;
+      if (!pending && !done) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      if (done) break;
+      pending = false;
       await sendUpdates(ctx, true);
       await ctx.out.flush();
     }
   } finally {
-    stop.abort();
+    unsubscribe();
   }
   const text = await line;
   if (text === null) return ok('Connection closed during IDLE');

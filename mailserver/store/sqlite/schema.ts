@@ -78,7 +78,6 @@ CREATE TABLE IF NOT EXISTS messages (
   PRIMARY KEY (mailbox_id, uid)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS messages_modseq ON messages (mailbox_id, modseq);
-CREATE INDEX IF NOT EXISTS messages_content ON messages (content_id);
 CREATE TABLE IF NOT EXISTS expunged (
   mailbox_id INTEGER NOT NULL,
   uid INTEGER NOT NULL,
@@ -95,7 +94,8 @@ CREATE TABLE IF NOT EXISTS fts_pending (content_id INTEGER PRIMARY KEY);
 CREATE VIRTUAL TABLE IF NOT EXISTS contents_fts USING fts5(
   headers, body,
   content = '', contentless_delete = 1,
-  tokenize = 'unicode61 remove_diacritics 2'
+  tokenize = 'unicode61 remove_diacritics 2',
+  detail = column
 );
 `;
 
