@@ -2,20 +2,18 @@
  * ENVELOPE, BODY and BODYSTRUCTURE in IMAP wire syntax (RFC 9051 §7.5.2 and §9, compatible with RFC 3501).
  * The result is a JavaScript string meant to be written as UTF-8: literal lengths count UTF-8 bytes.
  */
+import { imapString as wireString } from '../imap/protocol/writer.ts';
 import { emptyEnvelope } from './envelope.ts';
 import { isMessageType } from './structure.ts';
 import type { ContentDisposition, EnvelopeAddress, ImapEnvelope, MimePart } from './types.ts';
 
-/** Longer strings go out as literals; quoted strings of any length are legal but servers keep them short. */
-const MAX_QUOTED_BYTES = 1000;
-
-/** IMAP string: quoted when it can be, otherwise a literal. */
+/**
+ * IMAP string, through the protocol writer's rules. Serialised once at delivery for every client, so 8-bit
+ * header text stays in quoted strings (as most servers send it); NUL cannot appear even in a literal
+ * (RFC 9051 §4.3) and is dropped.
+ */
 export function imapString(value: string): string {
-  // NUL cannot appear in a string, not even in a literal (RFC 9051 §4.3).
-  const text = value.includes('\0') ? value.replace(/\0/g, '') : value;
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_QUOTED_BYTES || /[\r\n]/.test(text)) return `{${bytes}}\r\n${text}`;
-  return `"${text.replace(/[\\"]/g, '\\$&')}"`;
+  return wireString(value.includes('\0') ? value.replace(/\0/g, '') : value, true);
 }
 
 /** nstring: NIL for null. */
