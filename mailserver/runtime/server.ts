@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import type { Config } from '../config/index.ts';
 import { ParsePool } from '../mime/parse-pool.ts';
+import { createInboundServer } from '../smtp/inbound.ts';
+import type { SMTPServer } from 'smtp-server';
 import { ImapServer } from '../imap/server.ts';
 import { createLogger } from '../log/logger.ts';
 import { loadOrCreateCertificate, TlsError } from '../tls/certificate.ts';
@@ -34,10 +36,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await firstStart(config, services.directory, services.store, log);
 
   const imap = new ImapServer({ config, store: services.store, directory: services.directory, tls, log });
+  const smtp = createInboundServer({ config, directory: services.directory, store: services.store, tls, log, maxMessageBytes: config.imap.maxLiteralBytes });
   const ports: Record<string, number> = {};
   try {
     ports.imap = await imap.listen(config.ports.imap, config.listen, false);
     ports.imaps = await imap.listen(config.ports.imaps, config.listen, true);
+    ports.smtp = await listenSmtp(smtp, config.ports.smtp, config.listen);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     console.error(`mailwerk: cannot listen on ${config.listen}: ${e.code ?? e.message} (check MAILWERK_LISTEN and the MAILWERK_*_PORT settings)`);
@@ -48,6 +52,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   const stop = async () => {
     await imap.close();
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
     await closeServices(services);
     await parsePool.close();
   };
@@ -58,4 +63,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   return { ports, stop };
+}
+
+function listenSmtp(server: SMTPServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(port, host, () => {
+      server.server.off('error', reject);
+      const address = server.server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
 }

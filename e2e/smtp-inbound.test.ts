@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { ImapFlow } from 'imapflow';
+import { startWithUser, type Mailwerk } from './harness.ts';
+
+const run = promisify(execFile);
+
+/** The inbound MTA with Python's smtplib: delivery to INBOX, and refusals a sender can act on. */
+describe('SMTP inbound', () => {
+  let mw: Mailwerk;
+  const user = 'rcpt@example.test';
+  const password = 'rcpt-password-1';
+
+  before(async () => {
+    mw = await startWithUser(user, password);
+  });
+  after(async () => mw.cleanup());
+
+  it('delivers to a local user over STARTTLS, refuses unknown users and relaying with reasons', async () => {
+    const { stdout } = await run('python3', [join(resolve(import.meta.dirname, 'clients'), 'smtplib_inbound.py'), '127.0.0.1', String(mw.ports.smtp), mw.caPath, user]);
+    const r = JSON.parse(stdout);
+    assert.match(r.ehlo, /STARTTLS/);
+    assert.doesNotMatch(r.ehlo, /AUTH/);
+    assert.deepEqual(Object.keys(r.refused_local), ['nobody@example.test']);
+    assert.equal(r.refused_local['nobody@example.test'][0], 550);
+    assert.match(r.refused_local['nobody@example.test'][1], /^5\.1\.1 No such user here/);
+    assert.equal(r.relay[0], 554);
+    assert.match(r.relay[1], /^5\.7\.1 Relaying denied/);
+    assert.equal(r.unknown[0], 550);
+
+    const c = new ImapFlow({ host: '127.0.0.1', port: mw.ports.imaps!, secure: true, tls: { ca: [mw.ca], servername: 'localhost' }, auth: { user, pass: password }, logger: false });
+    await c.connect();
+    const lock = await c.getMailboxLock('INBOX');
+    try {
+      const messages = [];
+      for await (const m of c.fetch('1:*', { source: true, envelope: true })) messages.push(m);
+      assert.equal(messages.length, 1);
+      const source = messages[0]!.source!.toString();
+      assert.match(source, /^Received: from mx\.remote\.example \(\[127\.0\.0\.1\]\)\r\n\tby localhost \(Mailwerk\) with ESMTPS id [0-9a-f]+/);
+      assert.match(source, /A message about kumquats\./);
+      assert.equal(messages[0]!.envelope!.subject, 'Inbound over SMTP');
+    } finally {
+      lock.release();
+    }
+    await c.logout();
+  });
+});
