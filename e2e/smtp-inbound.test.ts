@@ -23,7 +23,13 @@ describe('SMTP inbound', () => {
     const { stdout } = await run('python3', [join(resolve(import.meta.dirname, 'clients'), 'smtplib_inbound.py'), '127.0.0.1', String(mw.ports.smtp), mw.caPath, user]);
     const r = JSON.parse(stdout);
     assert.match(r.ehlo, /STARTTLS/);
+    assert.match(r.ehlo, /ENHANCEDSTATUSCODES/);
     assert.doesNotMatch(r.ehlo, /AUTH/);
+    // Every reply carries exactly one enhanced status code, whether the library or we wrote it.
+    assert.equal(r.rcpt_before_mail[0], 503);
+    assert.match(r.rcpt_before_mail[1], /^5\.5\.1 /);
+    assert.equal(r.data_reply[0], 250);
+    assert.match(r.data_reply[1], /^2\.0\.0 Delivered, id [0-9a-f]+$/);
     assert.deepEqual(Object.keys(r.refused_local), ['nobody@example.test']);
     assert.equal(r.refused_local['nobody@example.test'][0], 550);
     assert.match(r.refused_local['nobody@example.test'][1], /^5\.1\.1 No such user here/);
@@ -37,11 +43,12 @@ describe('SMTP inbound', () => {
     try {
       const messages = [];
       for await (const m of c.fetch('1:*', { source: true, envelope: true })) messages.push(m);
-      assert.equal(messages.length, 1);
-      const source = messages[0]!.source!.toString();
+      assert.equal(messages.length, 2);
+      assert.match(messages[0]!.source!.toString(), /quinces/);
+      const source = messages[1]!.source!.toString();
       assert.match(source, /^Received: from mx\.remote\.example \(\[127\.0\.0\.1\]\)\r\n\tby localhost \(Mailwerk\) with ESMTPS id [0-9a-f]+/);
       assert.match(source, /A message about kumquats\./);
-      assert.equal(messages[0]!.envelope!.subject, 'Inbound over SMTP');
+      assert.equal(messages[1]!.envelope!.subject, 'Inbound over SMTP');
     } finally {
       lock.release();
     }

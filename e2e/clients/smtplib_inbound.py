@@ -19,6 +19,12 @@ with smtplib.SMTP(host, int(port), local_hostname="mx.remote.example") as smtp:
     result["ehlo"] = text.decode()
     smtp.starttls(context=ssl.create_default_context(cafile=cafile))
     smtp.ehlo()
+    code, text = smtp.docmd("RCPT TO:<rcpt@example.test>")
+    result["rcpt_before_mail"] = [code, text.decode()]
+    smtp.mail("sender@remote.example")
+    smtp.rcpt(rcpt)
+    code, text = smtp.data(message.replace("kumquats", "quinces"))
+    result["data_reply"] = [code, text.decode()]
     result["refused_local"] = smtp.sendmail("sender@remote.example", [rcpt, "nobody@example.test"], message)
     try:
         smtp.sendmail("sender@remote.example", ["victim@elsewhere.example"], message)

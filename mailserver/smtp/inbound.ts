@@ -6,6 +6,7 @@ import type { Account, Directory } from '../directory/types.ts';
 import type { Logger } from '../log/logger.ts';
 import { StoreError, type MailStore } from '../store/types.ts';
 import type { TlsMaterial } from '../tls/certificate.ts';
+import './enhanced-codes.ts';
 import { decideRecipient } from './recipients.ts';
 import { reply } from './replies.ts';
 
@@ -57,6 +58,7 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
     key: options.tls.key,
     cert: options.tls.cert,
     disabledCommands: ['AUTH'],
+    hideENHANCEDSTATUSCODES: false,
     authOptional: true,
     size: options.maxMessageBytes,
     logger: false,
