@@ -54,4 +54,26 @@ describe('SMTP inbound', () => {
     }
     await c.logout();
   });
+
+  it('cannot be made to end DATA early with a bare-LF terminator (SMTP smuggling)', async () => {
+    const net = await import('node:net');
+    const socket = net.connect({ port: mw.ports.smtp!, host: '127.0.0.1' });
+    let received = '';
+    socket.on('data', (d) => (received += d));
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 100 && !re.test(received); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.match(received, re);
+    };
+    await waitFor(/^220 /);
+    socket.write('EHLO attacker.example\r\nMAIL FROM:<a@attacker.example>\r\n');
+    await waitFor(/250 2\.1\.0/);
+    socket.write(`RCPT TO:<${user}>\r\nDATA\r\n`);
+    await waitFor(/354 /);
+    socket.write(`Subject: outer\r\n\r\nouter body\n.\r\nMAIL FROM:<spoof@victim.example>\r\nRCPT TO:<${user}>\r\nDATA\r\nSubject: smuggled\r\n\r\ninner\r\n.\r\nQUIT\r\n`);
+    await waitFor(/221 /);
+    socket.destroy();
+    // One transaction, one 250 after DATA: the smuggled MAIL FROM was message text, not a command.
+    assert.equal(received.match(/250 2\.0\.0 Delivered/g)?.length, 1);
+    assert.doesNotMatch(received, /spoof/);
+  });
 });

@@ -61,6 +61,8 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
     hideENHANCEDSTATUSCODES: false,
     authOptional: true,
     size: options.maxMessageBytes,
+    // Every DNS lookup must go through the one resolver (MAILWERK_DNS); that arrives with the rest of this issue.
+    disableReverseLookup: true,
     logger: false,
     onRcptTo(address, session, callback) {
       if (session.envelope.rcptTo.length >= MAX_RECIPIENTS) {
