@@ -15,7 +15,7 @@ describe('SMTP inbound', () => {
   const password = 'rcpt-password-1';
 
   before(async () => {
-    mw = await startWithUser(user, password);
+    mw = await startWithUser(user, password, { MAILWERK_SMTP_MAX_CONNECTIONS_PER_IP: '3', MAILWERK_SMTP_MAX_ERRORS: '3' });
   });
   after(async () => mw.cleanup());
 
@@ -53,6 +53,45 @@ describe('SMTP inbound', () => {
       lock.release();
     }
     await c.logout();
+  });
+
+  async function smtpSession(): Promise<{ say(line: string, expect: RegExp): Promise<string>; received(): string; close(): void }> {
+    const net = await import('node:net');
+    const socket = net.connect({ port: mw.ports.smtp!, host: '127.0.0.1' });
+    let received = '';
+    socket.on('data', (d) => (received += d));
+    socket.on('error', () => {});
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 100 && !re.test(received); i++) await new Promise((r) => setTimeout(r, 30));
+      return received;
+    };
+    await waitFor(/\r\n/);
+    return {
+      async say(line, expect) {
+        const before = received.length;
+        socket.write(line + '\r\n');
+        for (let i = 0; i < 100 && !expect.test(received.slice(before)); i++) await new Promise((r) => setTimeout(r, 30));
+        return received.slice(before);
+      },
+      received: () => received,
+      close: () => socket.destroy(),
+    };
+  }
+
+  it('closes a session after too many refused commands, and limits connections per address', async () => {
+    const s = await smtpSession();
+    await s.say('EHLO probe.example', /250 /);
+    await s.say('MAIL FROM:<p@probe.example>', /250 /);
+    for (let i = 1; i <= 3; i++) assert.match(await s.say(`RCPT TO:<nobody${i}@example.test>`, /550 /), /550 5\.1\.1/);
+    assert.match(await s.say('RCPT TO:<nobody4@example.test>', /421 /), /421 4\.7\.0 Too many refused commands/);
+    s.close();
+    await new Promise((r) => setTimeout(r, 200));
+
+    const open = [await smtpSession(), await smtpSession(), await smtpSession()];
+    for (const o of open) assert.match(o.received(), /^220 /);
+    const fourth = await smtpSession();
+    assert.match(fourth.received(), /^421 4\.7\.0 Too many connections from your address/);
+    for (const o of [...open, fourth]) o.close();
   });
 
   it('cannot be made to end DATA early with a bare-LF terminator (SMTP smuggling)', async () => {

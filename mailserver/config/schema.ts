@@ -85,6 +85,14 @@ export const configSchema = z.object({
       maxConnectionsPerAccount: z.coerce.number().int().min(1).default(100),
     })
     .prefault({}),
+  smtp: z
+    .object({
+      maxConnectionsPerIp: z.coerce.number().int().min(1).default(50),
+      maxRecipients: z.coerce.number().int().min(1).default(100),
+      /** Refused commands (unknown users, relaying attempts) before the connection is closed. */
+      maxErrors: z.coerce.number().int().min(1).default(10),
+    })
+    .prefault({}),
   log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).prefault({}),
 });
 
@@ -120,5 +128,8 @@ export const ENV_NAMES: Record<string, string> = {
   MAILWERK_IMAP_IDLE_TIMEOUT: 'imap.idleTimeoutSeconds',
   MAILWERK_IMAP_MAX_CONNECTIONS_PER_IP: 'imap.maxConnectionsPerIp',
   MAILWERK_IMAP_MAX_CONNECTIONS_PER_ACCOUNT: 'imap.maxConnectionsPerAccount',
+  MAILWERK_SMTP_MAX_CONNECTIONS_PER_IP: 'smtp.maxConnectionsPerIp',
+  MAILWERK_SMTP_MAX_RECIPIENTS: 'smtp.maxRecipients',
+  MAILWERK_SMTP_MAX_ERRORS: 'smtp.maxErrors',
   MAILWERK_LOG_LEVEL: 'log.level',
 };

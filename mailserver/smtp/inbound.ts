@@ -8,7 +8,8 @@ import { StoreError, type MailStore } from '../store/types.ts';
 import type { TlsMaterial } from '../tls/certificate.ts';
 import './enhanced-codes.ts';
 import { decideRecipient } from './recipients.ts';
-import { reply } from './replies.ts';
+import { reply, type SmtpReply } from './replies.ts';
+import { ConnectionLimiter } from '../security/connection-limits.ts';
 
 export interface InboundOptions {
   config: Config;
@@ -19,8 +20,6 @@ export interface InboundOptions {
   /** Largest message accepted (SIZE). */
   maxMessageBytes: number;
 }
-
-const MAX_RECIPIENTS = 100;
 
 /** The trace header every receiving MTA adds (RFC 5321 §4.4). */
 function receivedHeader(session: SMTPServerSession, hostname: string, id: string, recipient: string | null): string {
@@ -52,6 +51,15 @@ async function recipientAccounts(directory: Directory, addresses: string[]): Pro
  */
 export function createInboundServer(options: InboundOptions): SMTPServer {
   const { config, directory, store, log } = options;
+  const perIp = new ConnectionLimiter(config.smtp.maxConnectionsPerIp);
+  const errors = new Map<string, number>();
+  /** Count a refusal; past the limit the session ends with 421 instead of the refusal. */
+  const refuse = (session: SMTPServerSession, refusal: SmtpReply): SmtpReply => {
+    const count = (errors.get(session.id) ?? 0) + 1;
+    errors.set(session.id, count);
+    if (count > config.smtp.maxErrors) return reply(421, '4.7.0', `Too many refused commands (${count}); closing the connection`);
+    return refusal;
+  };
   const server = new SMTPServer({
     name: config.hostname,
     banner: 'Mailwerk ESMTP ready',
@@ -64,16 +72,28 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
     // Every DNS lookup must go through the one resolver (MAILWERK_DNS); that arrives with the rest of this issue.
     disableReverseLookup: true,
     logger: false,
+    onConnect(session, callback) {
+      if (!perIp.acquire(session.remoteAddress)) {
+        (session as SMTPServerSession & { overLimit?: boolean }).overLimit = true;
+        return callback(reply(421, '4.7.0', 'Too many connections from your address; try again later'));
+      }
+      callback();
+    },
+    onClose(session) {
+      errors.delete(session.id);
+      if (!(session as SMTPServerSession & { overLimit?: boolean }).overLimit) perIp.release(session.remoteAddress);
+    },
     onRcptTo(address, session, callback) {
-      if (session.envelope.rcptTo.length >= MAX_RECIPIENTS) {
-        callback(reply(452, '4.5.3', `Too many recipients; send the rest in another transaction (limit ${MAX_RECIPIENTS})`));
+      const limit = config.smtp.maxRecipients;
+      if (session.envelope.rcptTo.length >= limit) {
+        callback(reply(452, '4.5.3', `Too many recipients; send the rest in another transaction (limit ${limit})`));
         return;
       }
       void (async () => {
         const decision = await decideRecipient(directory, address.address);
         if ('refuse' in decision) {
           log.info('smtp.rcpt.refused', { remote: session.remoteAddress, rcpt: address.address, code: decision.refuse.responseCode });
-          return callback(decision.refuse);
+          return callback(refuse(session, decision.refuse));
         }
         for (const account of decision.accounts) {
           const usage = await store.quota(account.id).catch(() => null);
