@@ -94,6 +94,17 @@ describe('SMTP inbound', () => {
     for (const o of [...open, fourth]) o.close();
   });
 
+  it('accepts mail for an alias and delivers it to the alias target', async () => {
+    assert.equal((await mw.cli(['alias', 'add', 'info@example.test', user])).code, 0);
+    const s = await smtpSession();
+    await s.say('EHLO sender.example', /250 /);
+    await s.say('MAIL FROM:<x@sender.example>', /250 /);
+    assert.match(await s.say('RCPT TO:<info@example.test>', /\d{3} /), /250 2\.1\.5/);
+    await s.say('DATA', /354 /);
+    assert.match(await s.say('Subject: via alias\r\n\r\nhello\r\n.', /\d{3} /), /250 2\.0\.0 Delivered/);
+    s.close();
+  });
+
   it('cannot be made to end DATA early with a bare-LF terminator (SMTP smuggling)', async () => {
     const net = await import('node:net');
     const socket = net.connect({ port: mw.ports.smtp!, host: '127.0.0.1' });

@@ -146,6 +146,13 @@ export class InternalDirectory implements Directory {
     return rows.map((r) => ({ address: r.address, targets: JSON.parse(r.targets) as string[] }));
   }
 
+  async findAlias(address: string): Promise<Alias | null> {
+    const row = this.db.prepare('SELECT address, targets FROM aliases WHERE address = ?').get(address.trim().toLowerCase()) as
+      | { address: string; targets: string }
+      | undefined;
+    return row ? { address: row.address, targets: JSON.parse(row.targets) as string[] } : null;
+  }
+
   async addAlias(address: string, targets: string[]): Promise<void> {
     const checked = this.checkedAddress(address);
     const domain = checked.slice(checked.lastIndexOf('@') + 1);

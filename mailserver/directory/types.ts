@@ -40,6 +40,8 @@ export interface Directory {
   hasDomain(domain: string): Promise<boolean>;
 
   listAliases(): Promise<Alias[]>;
+  /** The alias at this address, or null (looked up at every RCPT TO, so by key, not by listing). */
+  findAlias(address: string): Promise<Alias | null>;
   addAlias(address: string, targets: string[]): Promise<void>;
   deleteAlias(address: string): Promise<void>;
 

@@ -36,5 +36,3 @@ export function createLogger(
   };
 }
 
-/** For tests and tools that want silence. */
-export const silentLogger: Logger = createLogger('error', {}, () => {});

@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync, readFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What the running server bound, so tests and tools can find ports chosen with 0. */
@@ -16,10 +16,3 @@ export function writePortsFile(dataDir: string, bound: BoundPorts): void {
   renameSync(path + '.tmp', path);
 }
 
-export function readPortsFile(dataDir: string): BoundPorts | null {
-  try {
-    return JSON.parse(readFileSync(join(dataDir, PORTS_FILE), 'utf8')) as BoundPorts;
-  } catch {
-    return null;
-  }
-}

@@ -11,7 +11,7 @@ async function expand(directory: Directory, address: string, depth: number, seen
   seen.add(address);
   const account = await directory.findAccount(address);
   if (account) return account.disabled ? [] : [account];
-  const alias = (await directory.listAliases()).find((a) => a.address === address);
+  const alias = await directory.findAlias(address);
   if (!alias) return [];
   const nested = await Promise.all(alias.targets.map((t) => expand(directory, t, depth + 1, seen)));
   return nested.flat();

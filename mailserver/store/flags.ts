@@ -27,10 +27,6 @@ export function sameFlags(a: readonly string[], b: readonly string[]): boolean {
   return b.every((f) => set.has(f.toLowerCase()));
 }
 
-export function hasFlag(flags: readonly string[], flag: string): boolean {
-  const key = flag.toLowerCase();
-  return flags.some((f) => f.toLowerCase() === key);
-}
 
 /** Stored form: space-separated (flags and keywords are atoms, so they hold no spaces). */
 export const encodeFlags = (flags: readonly string[]): string => flags.join(' ');

@@ -3,4 +3,4 @@ export type { SearchNode, UidRange, TextField } from './search.ts';
 export { DAY_MS } from './search.ts';
 export { SqliteStore } from './sqlite/store.ts';
 export { normalizeMailboxName } from './names.ts';
-export { hasFlag, normalizeFlags, SYSTEM_FLAGS } from './flags.ts';
+export { normalizeFlags, SYSTEM_FLAGS } from './flags.ts';

@@ -28,7 +28,6 @@ export async function selectCommand(ctx: CommandContext, args: SelectArgs, readO
   // The mailbox row (and so its modseq) is read before the UID list: a change in between is reported twice, never missed.
   const uids = await services.store.uids(mailbox.id);
   const recentFrom = readOnly ? Number.MAX_SAFE_INTEGER : await services.store.claimRecent(mailbox.id);
-  const fresh = mailbox;
   const view = new MailboxView(mailbox, uids, readOnly, recentFrom);
   view.reportRecent = !session.enabled.has('IMAP4REV2');
   session.view = view;
@@ -43,11 +42,11 @@ export async function selectCommand(ctx: CommandContext, args: SelectArgs, readO
     const firstUnseen = await firstUnseenSeq(ctx, view);
     if (firstUnseen > 0) await out.line(`* OK [UNSEEN ${firstUnseen}] First unseen message`);
   }
-  await out.line(`* OK [UIDVALIDITY ${fresh.uidValidity}] UIDs valid`);
+  await out.line(`* OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid`);
   await out.line(`* OK [UIDNEXT ${view.uidNext}] Predicted next UID`);
-  await out.line(`* OK [HIGHESTMODSEQ ${fresh.highestModseq}] Highest modification sequence`);
-  await out.line(`* OK [MAILBOXID (${fresh.objectId})] Mailbox id`);
-  if (args.qresync && args.qresync.uidValidity === fresh.uidValidity) await resynchronize(ctx, view, args.qresync);
+  await out.line(`* OK [HIGHESTMODSEQ ${mailbox.highestModseq}] Highest modification sequence`);
+  await out.line(`* OK [MAILBOXID (${mailbox.objectId})] Mailbox id`);
+  if (args.qresync && args.qresync.uidValidity === mailbox.uidValidity) await resynchronize(ctx, view, args.qresync);
   return ok(`${readOnly ? 'Examine' : 'Select'} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
 }
 

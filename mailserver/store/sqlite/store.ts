@@ -634,7 +634,7 @@ export class SqliteStore implements MailStore {
   }
 
   /** Copy rows into another mailbox of the same account, sharing contents. */
-  private copyRows(source: MailboxRow, rows: MessageRow[], target: MailboxRow): CopyResult {
+  private copyRows(rows: MessageRow[], target: MailboxRow): CopyResult {
     const bytes = rows.reduce((sum, r) => sum + r.size, 0);
     const modseq = target.highest_modseq + 1;
     let uid = target.uid_next;
@@ -652,7 +652,7 @@ export class SqliteStore implements MailStore {
 
   private moveRows(source: MailboxRow, uids: number[], target: MailboxRow): CopyResult {
     const rows = this.rowsFor(source.id, uids);
-    const result = this.copyRows(source, rows, target);
+    const result = this.copyRows(rows, target);
     this.removeRows(source, rows);
     return result;
   }
@@ -665,7 +665,7 @@ export class SqliteStore implements MailStore {
       const rows = this.rowsFor(sourceId, uids);
       if (!move) this.checkQuota(target.account_id, rows.reduce((s, r) => s + r.size, 0));
       if (move && sourceId === targetId) throw new StoreError('CANNOT', 'Source and destination are the same mailbox');
-      const result = move ? this.moveRows(source, uids, target) : this.copyRows(source, rows, target);
+      const result = move ? this.moveRows(source, uids, target) : this.copyRows(rows, target);
       return { ...result, accountId: source.account_id };
     });
   }
