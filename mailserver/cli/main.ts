@@ -14,9 +14,13 @@ const USAGE = `usage: mailwerk <command>
   user list
   domain add DOMAIN
   domain list
+  domain dns DOMAIN                       the DNS records to publish (DKIM, SPF, DMARC, MX)
   alias add ADDRESS TARGET [TARGET...]
   alias del ADDRESS
   alias list
+  queue list                              messages waiting for delivery
+  queue retry [ID]                        try now (one message or all)
+  queue delete ID                         remove a message without delivering or bouncing it
   config check                            validate the configuration and exit
 
 Configuration comes from MAILWERK_CONFIG (a YAML file) and MAILWERK_* variables; see README.`;
@@ -87,15 +91,57 @@ async function userCommand(config: Config, args: ParsedArgs): Promise<void> {
 }
 
 async function domainCommand(config: Config, args: ParsedArgs): Promise<void> {
-  const action = need(args, 1, 'domain action (add, list)');
-  await withServices(config, async ({ directory }) => {
+  const action = need(args, 1, 'domain action (add, list, dns)');
+  await withServices(config, async ({ directory, dkim }) => {
     if (action === 'add') {
       const domain = need(args, 2, 'DOMAIN');
       await directory.addDomain(domain);
-      console.log(`added domain ${domain.toLowerCase()}`);
+      dkim.ensure(domain);
+      console.log(`added domain ${domain.toLowerCase()}; publish its DNS records: mailwerk domain dns ${domain.toLowerCase()}`);
     } else if (action === 'list') {
       for (const d of await directory.listDomains()) console.log(d);
+    } else if (action === 'dns') {
+      const domain = need(args, 2, 'DOMAIN').toLowerCase();
+      if (!(await directory.hasDomain(domain))) throw new UsageError(`${domain} is not a domain of this server`);
+      for (const record of dnsRecords(config, domain, dkim.dnsRecord(dkim.ensure(domain)).value, dkim.ensure(domain).selector)) console.log(record);
     } else throw new UsageError(`unknown domain action ${action}`);
+  });
+}
+
+/** Zone-file lines a domain owner publishes for mail to flow and be trusted. */
+function dnsRecords(config: Config, domain: string, dkimValue: string, selector: string): string[] {
+  // Long TXT values are split into 255-byte strings, as zone files and DNS require.
+  const quoted = (value: string) => (value.match(/.{1,255}/g) ?? []).map((part) => `"${part}"`).join(' ');
+  return [
+    `${domain}.\tIN MX 10 ${config.hostname}.`,
+    `${domain}.\tIN TXT ${quoted('v=spf1 mx -all')}`,
+    `${selector}._domainkey.${domain}.\tIN TXT ${quoted(dkimValue)}`,
+    `_dmarc.${domain}.\tIN TXT ${quoted(`v=DMARC1; p=quarantine; rua=mailto:postmaster@${domain}`)}`,
+  ];
+}
+
+async function queueCommand(config: Config, args: ParsedArgs): Promise<void> {
+  const action = need(args, 1, 'queue action (list, retry, delete)');
+  await withServices(config, async ({ queue }) => {
+    if (action === 'list') {
+      const messages = queue.list();
+      for (const m of messages) {
+        console.log(`${m.id}\t${new Date(m.createdAt).toISOString()}\t${m.size} bytes\t<${m.sender}>\t${m.origin}`);
+        for (const r of m.recipients) {
+          const when = r.state === 'queued' ? `next ${new Date(r.nextAttemptAt).toISOString()}` : '';
+          console.log(`\t${r.address}\t${r.state}\t${r.attempts} attempts\t${when}\t${r.lastError ?? ''}`.trimEnd());
+        }
+      }
+      console.log(`${messages.length} message(s) in the queue`);
+    } else if (action === 'retry') {
+      const id = args.positionals[2];
+      if (id && !queue.get(id)) throw new UsageError(`no queued message ${id}`);
+      console.log(`${queue.retryNow(id)} recipient(s) will be tried again within 15 seconds`);
+    } else if (action === 'delete') {
+      const id = need(args, 2, 'ID');
+      if (!queue.delete(id)) throw new UsageError(`no queued message ${id}`);
+      console.log(`deleted ${id} from the queue (no bounce is sent)`);
+    } else throw new UsageError(`unknown queue action ${action}`);
   });
 }
 
@@ -143,6 +189,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'alias':
         await aliasCommand(config, args);
+        return 0;
+      case 'queue':
+        await queueCommand(config, args);
         return 0;
       default:
         throw new UsageError(`unknown command ${command}`);

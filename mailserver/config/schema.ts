@@ -29,6 +29,20 @@ const byteSize = z.union([z.number().int().nonnegative(), z.string()]).transform
   return Number(m[1]) * unit;
 });
 
+/** "90", "90s", "15m", "4h", "5d" → seconds. */
+const duration = z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = /^\s*(\d+)\s*([smhd]?)\s*$/i.exec(v);
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration such as 90s, 15m, 4h or 5d' });
+    return z.NEVER;
+  }
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2]!.toLowerCase() as ''];
+  return Number(m[1]) * unit;
+});
+
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s\[\]]+):\d{1,5}$/, 'must be host:port');
+
 const commaList = z
   .union([z.array(z.string()), z.string()])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
@@ -55,7 +69,8 @@ export const configSchema = z.object({
     .prefault({}),
   dns: z
     .string()
-    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port')
+    // An address, not a name: the resolver cannot look up its own server.
+    .regex(/^(\[[0-9a-fA-F:]+\]|\d{1,3}(\.\d{1,3}){3}):\d{1,5}$/, 'must be IP:port, e.g. 127.0.0.1:53 or [::1]:53')
     .optional(),
   tls: z.object({ cert: z.string().optional(), key: z.string().optional() }).prefault({}),
   store: z
@@ -91,6 +106,28 @@ export const configSchema = z.object({
       maxRecipients: z.coerce.number().int().min(1).default(100),
       /** Refused commands (unknown users, relaying attempts) before the connection is closed. */
       maxErrors: z.coerce.number().int().min(1).default(10),
+    })
+    .prefault({}),
+  submission: z
+    .object({
+      /** Per account, so a stolen password cannot turn into a spam cannon. */
+      messagesPerHour: z.coerce.number().int().min(1).default(200),
+      messagesPerDay: z.coerce.number().int().min(1).default(1000),
+      recipientsPerHour: z.coerce.number().int().min(1).default(500),
+      recipientsPerDay: z.coerce.number().int().min(1).default(2000),
+    })
+    .prefault({}),
+  queue: z
+    .object({
+      /** Port for deliveries found through MX or address records: 25 on the internet. */
+      mxPort: port.default(25),
+      /** Send every remote message through this host instead of looking up MX records. */
+      smarthost: hostPort.optional(),
+      retryBase: duration.default(300),
+      maxRetry: duration.default(3600),
+      lifetime: duration.default(5 * 86400),
+      warnAfter: duration.default(4 * 3600),
+      concurrency: z.coerce.number().int().min(1).default(20),
     })
     .prefault({}),
   log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).prefault({}),
@@ -131,5 +168,16 @@ export const ENV_NAMES: Record<string, string> = {
   MAILWERK_SMTP_MAX_CONNECTIONS_PER_IP: 'smtp.maxConnectionsPerIp',
   MAILWERK_SMTP_MAX_RECIPIENTS: 'smtp.maxRecipients',
   MAILWERK_SMTP_MAX_ERRORS: 'smtp.maxErrors',
+  MAILWERK_SUBMISSION_MESSAGES_PER_HOUR: 'submission.messagesPerHour',
+  MAILWERK_SUBMISSION_MESSAGES_PER_DAY: 'submission.messagesPerDay',
+  MAILWERK_SUBMISSION_RECIPIENTS_PER_HOUR: 'submission.recipientsPerHour',
+  MAILWERK_SUBMISSION_RECIPIENTS_PER_DAY: 'submission.recipientsPerDay',
+  MAILWERK_QUEUE_MX_PORT: 'queue.mxPort',
+  MAILWERK_SMARTHOST: 'queue.smarthost',
+  MAILWERK_QUEUE_RETRY_BASE: 'queue.retryBase',
+  MAILWERK_QUEUE_MAX_RETRY: 'queue.maxRetry',
+  MAILWERK_QUEUE_LIFETIME: 'queue.lifetime',
+  MAILWERK_QUEUE_WARN_AFTER: 'queue.warnAfter',
+  MAILWERK_QUEUE_CONCURRENCY: 'queue.concurrency',
   MAILWERK_LOG_LEVEL: 'log.level',
 };

@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
+import { DkimKeys } from '../dkim/keys.ts';
 import { InternalDirectory, type Directory } from '../directory/index.ts';
 import type { MessagePreparer } from '../mime/prepared.ts';
+import { QueueDb } from '../queue/queue-db.ts';
 import { SqliteStore, type MailStore } from '../store/index.ts';
 
 /** The long-lived parts every front end (IMAP, SMTP, CLI, management API) works with. */
@@ -11,6 +13,8 @@ export interface Services {
   dataDir: string;
   directory: Directory;
   store: MailStore;
+  queue: QueueDb;
+  dkim: DkimKeys;
 }
 
 export class UnsupportedBackendError extends Error {}
@@ -28,10 +32,11 @@ export function openServices(config: Config, preparer?: MessagePreparer): Servic
   const directory = new InternalDirectory(dataDir, config.domain, config.quota.defaultBytes);
   // The server passes a parse pool; it also runs long enough to want background checkpoints.
   const store = new SqliteStore({ dataDir, preparer, backgroundCheckpoints: preparer !== undefined });
-  return { config, dataDir, directory, store };
+  return { config, dataDir, directory, store, queue: new QueueDb(dataDir), dkim: new DkimKeys(dataDir) };
 }
 
 export async function closeServices(services: Services): Promise<void> {
   await services.store.close();
   await services.directory.close();
+  services.queue.close();
 }

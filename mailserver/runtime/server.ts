@@ -1,13 +1,18 @@
 import { availableParallelism } from 'node:os';
 import type { Config } from '../config/index.ts';
 import { ParsePool } from '../mime/parse-pool.ts';
+import { DnsResolver } from '../dns/resolver.ts';
+import { AuthThrottle } from '../security/auth-throttle.ts';
 import { createInboundServer } from '../smtp/inbound.ts';
+import { SendingLimits } from '../smtp/sending-limits.ts';
+import { createSubmissionServer } from '../smtp/submission.ts';
 import type { SMTPServer } from 'smtp-server';
 import { ImapServer } from '../imap/server.ts';
 import { createLogger } from '../log/logger.ts';
 import { loadOrCreateCertificate, TlsError } from '../tls/certificate.ts';
 import { closeServices, openServices, UnsupportedBackendError } from './context.ts';
 import { writePortsFile } from './ports-file.ts';
+import { createQueueRunner } from './outbound.ts';
 import { firstStart } from './setup.ts';
 
 export interface RunningServer {
@@ -33,26 +38,43 @@ export async function startServer(config: Config): Promise<RunningServer> {
     throw error;
   }
   if (tls.generated) log.info('tls.generated', { cert: tls.certPath, hostname: config.hostname });
-  await firstStart(config, services.directory, services.store, log);
+  await firstStart(config, services.directory, services.store, services.dkim, log);
 
-  const imap = new ImapServer({ config, store: services.store, directory: services.directory, tls, log });
-  const smtp = createInboundServer({ config, directory: services.directory, store: services.store, tls, log, maxMessageBytes: config.imap.maxLiteralBytes });
+  const resolver = new DnsResolver(config.dns);
+  const throttle = new AuthThrottle();
+  const runner = createQueueRunner(services, resolver, log);
+  const maxMessageBytes = config.imap.maxLiteralBytes;
+  const imap = new ImapServer({ config, store: services.store, directory: services.directory, tls, log, throttle });
+  const smtp = createInboundServer({ config, directory: services.directory, store: services.store, tls, log, maxMessageBytes });
+  const limits = new SendingLimits(config.submission);
+  const enqueue = async (message: Parameters<typeof services.queue.enqueue>[0]) => {
+    const id = await services.queue.enqueue(message);
+    runner.kick();
+    return id;
+  };
+  const submissionOptions = { config, directory: services.directory, store: services.store, tls, log, throttle, limits, dkim: services.dkim, enqueue, maxMessageBytes };
+  const submission = createSubmissionServer({ ...submissionOptions, implicitTls: false });
+  const submissions = createSubmissionServer({ ...submissionOptions, implicitTls: true });
   const ports: Record<string, number> = {};
   try {
     ports.imap = await imap.listen(config.ports.imap, config.listen, false);
     ports.imaps = await imap.listen(config.ports.imaps, config.listen, true);
     ports.smtp = await listenSmtp(smtp, config.ports.smtp, config.listen);
+    ports.submission = await listenSmtp(submission, config.ports.submission, config.listen);
+    ports.submissions = await listenSmtp(submissions, config.ports.submissions, config.listen);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     console.error(`mailwerk: cannot listen on ${config.listen}: ${e.code ?? e.message} (check MAILWERK_LISTEN and the MAILWERK_*_PORT settings)`);
     process.exit(1);
   }
+  runner.start();
   writePortsFile(services.dataDir, { pid: process.pid, listen: config.listen, ports });
   log.info('ready', { listen: config.listen, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`port_${k}`, v])), data: services.dataDir });
 
   const stop = async () => {
     await imap.close();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await Promise.all([smtp, submission, submissions].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await runner.stop();
     await closeServices(services);
     await parsePool.close();
   };

@@ -1,17 +1,20 @@
 import type { Config } from '../config/index.ts';
+import type { DkimKeys } from '../dkim/keys.ts';
 import { generatePassword, type Directory } from '../directory/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MailStore } from '../store/index.ts';
 
 /**
- * First start: the first mail domain and postmaster@ it. The generated password is printed once to the
+ * First start: the first mail domain, its DKIM key, and postmaster@ it. The generated password is printed once to the
  * terminal (not to the structured log, which may be shipped elsewhere).
  */
-export async function firstStart(config: Config, directory: Directory, store: MailStore, log: Logger): Promise<void> {
+export async function firstStart(config: Config, directory: Directory, store: MailStore, dkim: DkimKeys, log: Logger): Promise<void> {
   if (!(await directory.hasDomain(config.domain))) {
     await directory.addDomain(config.domain);
     log.info('domain.created', { domain: config.domain });
   }
+  // Every local domain signs its outgoing mail; domains from before DKIM get their key now.
+  for (const domain of await directory.listDomains()) dkim.ensure(domain);
   const postmaster = `postmaster@${config.domain}`;
   let account = await directory.findAccount(postmaster);
   if (!account) {

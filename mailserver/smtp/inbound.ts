@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/index.ts';
 import type { Account, Directory } from '../directory/types.ts';
 import type { Logger } from '../log/logger.ts';
-import { StoreError, type MailStore } from '../store/types.ts';
+import type { MailStore } from '../store/types.ts';
 import type { TlsMaterial } from '../tls/certificate.ts';
 import './enhanced-codes.ts';
+import { deliverToAccounts, isOverQuota } from './local-delivery.ts';
+import { readAll } from './read-all.ts';
 import { decideRecipient } from './recipients.ts';
 import { reply, type SmtpReply } from './replies.ts';
 import { ConnectionLimiter } from '../security/connection-limits.ts';
@@ -27,12 +28,6 @@ function receivedHeader(session: SMTPServerSession, hostname: string, id: string
   const protocol = session.secure ? 'ESMTPS' : 'ESMTP';
   const forClause = recipient ? `\r\n\tfor <${recipient}>` : '';
   return `Received: from ${helo} ([${session.remoteAddress}])\r\n\tby ${hostname} (Mailwerk) with ${protocol} id ${id}${forClause};\r\n\t${new Date().toUTCString().replace('GMT', '+0000')}\r\n`;
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 /** Accounts behind the transaction's recipients, each once (an alias and its target may both be named). */
@@ -113,17 +108,10 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
         const accounts = await recipientAccounts(directory, recipients);
         const trace = receivedHeader(session, config.hostname, id, recipients.length === 1 ? recipients[0]! : null);
         const raw = Buffer.concat([Buffer.from(trace), body]);
-        const results = await Promise.allSettled(
-          accounts.map(async (account) => {
-            const inbox = await store.getMailbox(account.id, 'INBOX');
-            if (!inbox) throw new StoreError('NONEXISTENT', 'INBOX missing');
-            await store.append(account.id, inbox.id, [{ raw }]);
-          }),
-        );
-        const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+        const { failed } = await deliverToAccounts(store, accounts, raw);
         log.info('smtp.delivered', { id, remote: session.remoteAddress, recipients: accounts.length, failed: failed.length, bytes: raw.length });
         if (failed.length === 0) return callback(null, `2.0.0 Delivered, id ${id}`);
-        const overQuota = failed.every((f) => f.reason instanceof StoreError && f.reason.code === 'OVERQUOTA');
+        const overQuota = failed.every((f) => isOverQuota(f.error));
         // One reply covers every recipient: a temporary failure makes the sender retry, which can duplicate
         // a copy already stored but never loses one.
         if (overQuota && failed.length === accounts.length) return callback(reply(552, '5.2.2', `Mailbox is full (id ${id})`));

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ImapFlow } from 'imapflow';
+import { authenticate } from 'mailauth';
+import nodemailer from 'nodemailer';
+import { DnsResolver } from '../mailserver/dns/resolver.ts';
+import { startDnsServer, type TestDnsServer } from './dns-server.ts';
+import { startWithUser, type Mailwerk } from './harness.ts';
+import { startSink, type SmtpSink } from './smtp-sink.ts';
+
+/**
+ * Authenticated submission with nodemailer as the client and smtp-server as the remote MX, found through
+ * a DNS server the test runs: signing, routing, refusals, and bounces that reach the sender.
+ */
+describe('SMTP submission and the outbound queue', () => {
+  let mw: Mailwerk;
+  let dns: TestDnsServer;
+  let sink: SmtpSink;
+  const user = 'alice@example.test';
+  const password = 'alice-password-1';
+
+  before(async () => {
+    sink = await startSink({ refuse: new Map([['nobody@remote.test', { code: 550, text: '5.1.1 <nobody@remote.test>: no such user here' }]]) });
+    dns = await startDnsServer({
+      'remote.test': { MX: [{ exchange: 'mx.remote.test', priority: 10 }] },
+      'mx.remote.test': { A: ['127.0.0.1'] },
+    });
+    mw = await startWithUser(user, password, { MAILWERK_DNS: dns.address, MAILWERK_QUEUE_MX_PORT: String(sink.port) });
+    await mw.cli(['user', 'add', 'bob@example.test', '--password', 'bob-password-1']);
+    await mw.cli(['alias', 'add', 'sales@example.test', user]);
+  });
+  after(async () => {
+    await mw?.cleanup();
+    await sink?.close();
+    await dns?.close();
+  });
+
+  const transport = (auth = { user, pass: password }, port = mw.ports.submission!) =>
+    nodemailer.createTransport({ host: '127.0.0.1', port, secure: port === mw.ports.submissions, requireTLS: true, tls: { ca: [mw.ca], servername: 'localhost' }, auth });
+
+  async function inbox(address: string, pass: string): Promise<string[]> {
+    const c = new ImapFlow({ host: '127.0.0.1', port: mw.ports.imaps!, secure: true, tls: { ca: [mw.ca], servername: 'localhost' }, auth: { user: address, pass }, logger: false });
+    await c.connect();
+    const sources: string[] = [];
+    const lock = await c.getMailboxLock('INBOX');
+    try {
+      if ((c.mailbox as { exists: number }).exists > 0) for await (const m of c.fetch('1:*', { source: true })) sources.push(m.source!.toString());
+    } finally {
+      lock.release();
+    }
+    await c.logout();
+    return sources;
+  }
+
+  async function waitForInbox(address: string, pass: string, count: number): Promise<string[]> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const sources = await inbox(address, pass);
+      if (sources.length >= count || Date.now() > deadline) return sources;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  it('signs and sends remote mail over STARTTLS to the MX, and delivers local recipients directly', async () => {
+    const info = await transport().sendMail({
+      from: 'Alice <alice@example.test>',
+      to: ['carol@remote.test', 'bob@example.test'],
+      subject: 'Quarterly figures',
+      text: 'The figures are attached in spirit.',
+    });
+    assert.match(info.response, /^250 2\.0\.0 Queued as [0-9A-Z]+$/);
+    const [remote] = await sink.waitFor(1);
+    assert.ok(remote!.secure, 'the queue used STARTTLS with a remote that offers it');
+    assert.equal(remote!.from, user);
+    assert.deepEqual(remote!.to, ['carol@remote.test']);
+    assert.equal(remote!.helo, 'localhost');
+    const raw = remote!.raw.toString();
+    assert.match(raw, /^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed; d=example\.test;/);
+    assert.match(raw, /\r\nMessage-ID: </i);
+    assert.match(raw, /\r\nReceived: from [^\r]+\r\n\tby localhost \(Mailwerk\) with ESMTPSA/);
+
+    // The signature verifies against the record `mailwerk domain dns` tells the owner to publish.
+    const records = await mw.cli(['domain', 'dns', 'example.test']);
+    assert.equal(records.code, 0, records.stderr);
+    const dkimLine = records.stdout.split('\n').find((l) => l.includes('._domainkey.'))!;
+    const [, name, quoted] = /^(\S+)\.\s+IN TXT (.+)$/.exec(dkimLine)!;
+    dns.set(name!, 'TXT', [quoted!.replace(/" "/g, '').replace(/"/g, '')]);
+    const resolver = new DnsResolver(dns.address);
+    const verdict = await authenticate(remote!.raw, { ip: '127.0.0.1', helo: 'localhost', sender: user, mta: 'mx.remote.test', resolver: resolver.resolve as never, disableArc: true, disableBimi: true });
+    assert.equal(verdict.dkim.results[0]?.status.result, 'pass', JSON.stringify(verdict.dkim.results[0]?.status));
+
+    const bobs = await waitForInbox('bob@example.test', 'bob-password-1', 1);
+    assert.equal(bobs.length, 1);
+    assert.match(bobs[0]!, /Subject: Quarterly figures/);
+  });
+
+  it('lets a user send as an alias, refuses someone else’s address with 553 5.7.1', async () => {
+    await transport().sendMail({ envelope: { from: 'sales@example.test', to: 'bob@example.test' }, from: 'sales@example.test', to: 'bob@example.test', subject: 'as alias', text: 'ok' });
+    await assert.rejects(transport().sendMail({ from: 'bob@example.test', to: 'carol@remote.test', subject: 'forged', text: 'x' }), (error: Error & { responseCode?: number; response?: string }) => {
+      assert.equal(error.responseCode, 553);
+      assert.match(error.response!, /^553 5\.7\.1 You may not send as <bob@example\.test>/);
+      return true;
+    });
+    // A matching envelope does not excuse a forged From header.
+    await assert.rejects(
+      transport().sendMail({ envelope: { from: user, to: 'carol@remote.test' }, from: 'bob@example.test', to: 'carol@remote.test', subject: 'forged header', text: 'x' }),
+      (error: Error & { responseCode?: number; response?: string }) => error.responseCode === 553 && /5\.7\.1/.test(error.response!),
+    );
+  });
+
+  it('refuses wrong passwords with 535 5.7.8 and mail without AUTH with 530', async () => {
+    await assert.rejects(transport({ user, pass: 'wrong-password' }).sendMail({ from: user, to: 'bob@example.test', text: 'x' }), (error: Error & { responseCode?: number; response?: string }) => {
+      assert.equal(error.responseCode, 535);
+      assert.match(error.response!, /^535 5\.7\.8 /);
+      return true;
+    });
+    const anonymous = nodemailer.createTransport({ host: '127.0.0.1', port: mw.ports.submissions!, secure: true, tls: { ca: [mw.ca], servername: 'localhost' } });
+    await assert.rejects(anonymous.sendMail({ from: user, to: 'carol@remote.test', text: 'x' }), (error: Error & { responseCode?: number }) => error.responseCode === 530);
+  });
+
+  it('works on the implicit-TLS port too', async () => {
+    const info = await transport(undefined, mw.ports.submissions!).sendMail({ from: user, to: 'bob@example.test', subject: 'over 465', text: 'x' });
+    assert.match(info.response, /^250 2\.0\.0 Delivered/);
+  });
+
+  it('bounces a remote refusal at once with an RFC 3464 report in the sender’s INBOX', async () => {
+    const before = (await inbox(user, password)).length;
+    await transport().sendMail({ from: user, to: 'nobody@remote.test', subject: 'To a ghost', text: 'Anyone there?' });
+    const sources = await waitForInbox(user, password, before + 1);
+    const dsn = sources.at(-1)!;
+    assert.match(dsn, /Content-Type: multipart\/report;[^\r]*report-type=delivery-status/i);
+    assert.match(dsn, /Final-Recipient: rfc822; ?nobody@remote\.test/i);
+    assert.match(dsn, /Action: failed/);
+    assert.match(dsn, /Status: 5\.1\.1/);
+    assert.match(dsn, /Diagnostic-Code: smtp; ?550 5\.1\.1 <nobody@remote\.test>: no such user here/);
+    assert.match(dsn, /Subject: To a ghost/, 'the report carries the original headers');
+    const queue = await mw.cli(['queue', 'list']);
+    assert.match(queue.stdout, /^0 message\(s\) in the queue/m);
+  });
+});
