@@ -45,7 +45,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const runner = createQueueRunner(services, resolver, log);
   const maxMessageBytes = config.imap.maxLiteralBytes;
   const imap = new ImapServer({ config, store: services.store, directory: services.directory, tls, log, throttle });
-  const smtp = createInboundServer({ config, directory: services.directory, store: services.store, tls, log, maxMessageBytes });
+  const smtp = createInboundServer({ config, directory: services.directory, store: services.store, tls, log, resolver, maxMessageBytes });
   const limits = new SendingLimits(config.submission);
   const enqueue = async (message: Parameters<typeof services.queue.enqueue>[0]) => {
     const id = await services.queue.enqueue(message);

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/index.ts';
+import type { DnsResolver } from '../dns/resolver.ts';
 import type { Account, Directory } from '../directory/types.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MailStore } from '../store/types.ts';
 import type { TlsMaterial } from '../tls/certificate.ts';
 import './enhanced-codes.ts';
+import { checkSender, withoutForgedResults } from './authentication.ts';
 import { deliverToAccounts, isOverQuota } from './local-delivery.ts';
 import { readAll } from './read-all.ts';
 import { decideRecipient } from './recipients.ts';
@@ -18,6 +20,7 @@ export interface InboundOptions {
   store: MailStore;
   tls: TlsMaterial;
   log: Logger;
+  resolver: DnsResolver;
   /** Largest message accepted (SIZE). */
   maxMessageBytes: number;
 }
@@ -107,7 +110,11 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
         const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
         const accounts = await recipientAccounts(directory, recipients);
         const trace = receivedHeader(session, config.hostname, id, recipients.length === 1 ? recipients[0]! : null);
-        const raw = Buffer.concat([Buffer.from(trace), body]);
+        const message = withoutForgedResults(body, config.hostname);
+        const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        const auth = await checkSender(message, { ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname: config.hostname }, options.resolver);
+        log.info('smtp.auth', { id, remote: session.remoteAddress, ...auth.summary });
+        const raw = Buffer.concat([Buffer.from(trace), Buffer.from(auth.headers), message]);
         const { failed } = await deliverToAccounts(store, accounts, raw);
         log.info('smtp.delivered', { id, remote: session.remoteAddress, recipients: accounts.length, failed: failed.length, bytes: raw.length });
         if (failed.length === 0) return callback(null, `2.0.0 Delivered, id ${id}`);
