@@ -19,6 +19,8 @@ export interface SinkOptions {
   tls?: boolean;
   /** Recipients refused at RCPT with this reply, e.g. `550 5.1.1 no such user`. */
   refuse?: Map<string, { code: number; text: string }>;
+  /** Listen on this port (default: a free one). */
+  port?: number;
 }
 
 export interface SmtpSink {
@@ -69,7 +71,7 @@ export async function startSink(options: SinkOptions = {}): Promise<SmtpSink> {
   });
   server.on('error', () => {});
   const port = await new Promise<number>((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve((server.server.address() as { port: number }).port));
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve((server.server.address() as { port: number }).port));
   });
   return {
     port,
