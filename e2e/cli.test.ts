@@ -48,7 +48,7 @@ describe('mailwerk CLI and configuration', () => {
     assert.equal((await runCli(env, ['domain', 'add', 'cli.test'])).code, 0);
     assert.equal((await runCli(env, ['domain', 'add', 'other.test'])).code, 0);
     assert.match((await runCli(env, ['domain', 'add', 'other.test'])).stderr, /already exists/);
-    assert.deepEqual((await runCli(env, ['domain', 'list'])).stdout.trim().split('\n'), ['cli.test', 'other.test']);
+    assert.deepEqual((await runCli(env, ['domain', 'list'])).stdout.trim().split('\n'), ['cli.test\tlocal', 'other.test\tlocal']);
 
     const added = await runCli(env, ['user', 'add', 'Ann@Other.test', '--password-stdin'], 'ann-password-1\n');
     assert.equal(added.code, 0, added.stderr);

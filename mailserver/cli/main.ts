@@ -12,7 +12,9 @@ const USAGE = `usage: mailwerk <command>
   user passwd ADDRESS [--password PW | --password-stdin]
   user del ADDRESS
   user list
-  domain add DOMAIN
+  domain add DOMAIN [--relay-to HOST:PORT [--require-tls] [--recipients A,B,...]]
+                                          a local domain, or a relay domain passed on to a customer's server
+                                          (recipients checked against the list, or by asking that server)
   domain list
   domain dns DOMAIN                       the DNS records to publish (DKIM, SPF, DMARC, MX)
   alias add ADDRESS TARGET [TARGET...]
@@ -25,7 +27,7 @@ const USAGE = `usage: mailwerk <command>
 
 Configuration comes from MAILWERK_CONFIG (a YAML file) and MAILWERK_* variables; see README.`;
 
-const BOOLEAN_FLAGS = new Set(['password-stdin', 'help']);
+const BOOLEAN_FLAGS = new Set(['password-stdin', 'help', 'require-tls']);
 
 async function passwordFrom(args: ParsedArgs): Promise<string> {
   const given = args.flags.get('password');
@@ -95,11 +97,23 @@ async function domainCommand(config: Config, args: ParsedArgs): Promise<void> {
   await withServices(config, async ({ directory, dkim }) => {
     if (action === 'add') {
       const domain = need(args, 2, 'DOMAIN');
+      const relayTo = args.flags.get('relay-to');
+      if (typeof relayTo === 'string') {
+        const list = args.flags.get('recipients');
+        const recipients = typeof list === 'string' ? list.split(',').map((r) => r.trim()).filter(Boolean) : null;
+        await directory.addDomain(domain, { nextHop: relayTo, requireTls: args.flags.get('require-tls') === true, recipients });
+        console.log(`added relay domain ${domain.toLowerCase()} → ${relayTo}`);
+        return;
+      }
       await directory.addDomain(domain);
       dkim.ensure(domain);
       console.log(`added domain ${domain.toLowerCase()}; publish its DNS records: mailwerk domain dns ${domain.toLowerCase()}`);
     } else if (action === 'list') {
-      for (const d of await directory.listDomains()) console.log(d);
+      for (const name of await directory.listDomains()) {
+        const relay = (await directory.getDomain(name))?.relay;
+        if (!relay) console.log(`${name}\tlocal`);
+        else console.log(`${name}\trelay to ${relay.nextHop}${relay.requireTls ? ' (TLS required)' : ''}\t${relay.recipients ? `${relay.recipients.length} listed recipients` : 'recipients checked by callout'}`);
+      }
     } else if (action === 'dns') {
       const domain = need(args, 2, 'DOMAIN').toLowerCase();
       if (!(await directory.hasDomain(domain))) throw new UsageError(`${domain} is not a domain of this server`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { isDomainName, parseAddress } from './address.ts';
 import { decoyHash, hashPassword, verifyPassword } from './password.ts';
-import { DirectoryError, type Account, type Alias, type Directory } from './types.ts';
+import { DirectoryError, type Account, type Alias, type Directory, type DomainInfo, type RelaySettings } from './types.ts';
 
 interface AccountRow {
   id: number;
@@ -54,6 +54,13 @@ export class InternalDirectory implements Directory {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 10000');
     this.db.exec(DDL);
+    this.migrate();
+  }
+
+  /** Columns added after the first release; existing directories gain them on open. */
+  private migrate(): void {
+    const columns = (this.db.prepare('PRAGMA table_info(domains)').all() as Array<{ name: string }>).map((c) => c.name);
+    if (!columns.includes('relay')) this.db.exec('ALTER TABLE domains ADD COLUMN relay TEXT');
   }
 
   /** "jane" means jane@ the first domain. */
@@ -99,7 +106,9 @@ export class InternalDirectory implements Directory {
   async addAccount(address: string, password: string, quotaBytes = this.defaultQuotaBytes): Promise<Account> {
     const checked = this.checkedAddress(address);
     const domain = checked.slice(checked.lastIndexOf('@') + 1);
-    if (!(await this.hasDomain(domain))) throw new DirectoryError('NOT_FOUND', `domain ${domain} is not served here; add it first`);
+    const info = await this.getDomain(domain);
+    if (!info) throw new DirectoryError('NOT_FOUND', `domain ${domain} is not served here; add it first`);
+    if (info.relay) throw new DirectoryError('INVALID', `${domain} is a relay domain: its mailboxes live on ${info.relay.nextHop}`);
     if (password.length < 8) throw new DirectoryError('INVALID', 'password must be at least 8 characters');
     if (this.row(checked)) throw new DirectoryError('EXISTS', `${checked} already exists`);
     if (this.db.prepare('SELECT 1 FROM aliases WHERE address = ?').get(checked)) {
@@ -130,11 +139,22 @@ export class InternalDirectory implements Directory {
     return this.db.prepare('SELECT name FROM domains ORDER BY name').pluck().all() as string[];
   }
 
-  async addDomain(domain: string): Promise<void> {
+  async addDomain(domain: string, relay?: RelaySettings): Promise<void> {
     const name = domain.trim().toLowerCase();
     if (!isDomainName(name)) throw new DirectoryError('INVALID', `${domain} is not a valid domain name`);
     if (await this.hasDomain(name)) throw new DirectoryError('EXISTS', `domain ${name} already exists`);
-    this.db.prepare('INSERT INTO domains (name) VALUES (?)').run(name);
+    if (relay && !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(relay.nextHop)) {
+      throw new DirectoryError('INVALID', `next hop ${relay.nextHop} must be host:port`);
+    }
+    const recipients = relay?.recipients?.map((r) => this.checkedAddress(r));
+    const stored = relay ? JSON.stringify({ ...relay, recipients: recipients ?? null }) : null;
+    this.db.prepare('INSERT INTO domains (name, relay) VALUES (?, ?)').run(name, stored);
+  }
+
+  async getDomain(domain: string): Promise<DomainInfo | null> {
+    const row = this.db.prepare('SELECT name, relay FROM domains WHERE name = ?').get(domain.toLowerCase()) as { name: string; relay: string | null } | undefined;
+    if (!row) return null;
+    return { name: row.name, relay: row.relay ? (JSON.parse(row.relay) as RelaySettings) : null };
   }
 
   async hasDomain(domain: string): Promise<boolean> {

@@ -15,6 +15,22 @@ export interface Alias {
   targets: string[];
 }
 
+/** A domain we accept mail for but do not keep: it is passed on to the customer's own server. */
+export interface RelaySettings {
+  /** `host:port` of the customer's server. */
+  nextHop: string;
+  /** Refuse to pass mail on unless the next hop does STARTTLS. */
+  requireTls: boolean;
+  /** Valid recipients; null means "ask the next hop" (an SMTP callout, cached). */
+  recipients: string[] | null;
+}
+
+export interface DomainInfo {
+  name: string;
+  /** null for a local domain (mailboxes here). */
+  relay: RelaySettings | null;
+}
+
 export type DirectoryErrorCode = 'EXISTS' | 'NOT_FOUND' | 'INVALID';
 
 export class DirectoryError extends Error {
@@ -36,8 +52,11 @@ export interface Directory {
   deleteAccount(address: string): Promise<Account>;
 
   listDomains(): Promise<string[]>;
-  addDomain(domain: string): Promise<void>;
+  /** A local domain, or with `relay` a relay domain for a customer's server. */
+  addDomain(domain: string, relay?: RelaySettings): Promise<void>;
+  /** True for every domain we accept mail for, local or relay. */
   hasDomain(domain: string): Promise<boolean>;
+  getDomain(domain: string): Promise<DomainInfo | null>;
 
   listAliases(): Promise<Alias[]>;
   /** The alias at this address, or null (looked up at every RCPT TO, so by key, not by listing). */

@@ -23,6 +23,8 @@ export interface QueueRunnerOptions {
   /** Domains whose mail stays here (bounces to local senders, say) and how it is delivered. */
   isLocalDomain(domain: string): Promise<boolean>;
   deliverLocally(recipient: string, raw: Buffer): Promise<AttemptOutcome>;
+  /** Where a bounce for this envelope sender goes (an SRS address of ours → the original sender). */
+  bounceAddress?(sender: string): string;
 }
 
 const temporary = (reply: string, status: string): AttemptOutcome => ({ kind: 'temporary', reply, status });
@@ -193,13 +195,13 @@ export class QueueRunner {
     const dsn = composeDsn({
       reportingMta: this.options.hostname,
       postmaster: this.options.postmaster,
-      to: message.sender,
+      to: this.options.bounceAddress?.(message.sender) ?? message.sender,
       envelopeId: message.envelopeId ?? undefined,
       arrivalDate: new Date(message.createdAt),
       recipients,
       original: raw,
       returnFullMessage: message.returnFull,
     });
-    return [{ sender: '', recipients: [message.sender], raw: dsn, origin: 'dsn' }];
+    return [{ sender: '', recipients: [this.options.bounceAddress?.(message.sender) ?? message.sender], raw: dsn, origin: 'dsn' }];
   }
 }

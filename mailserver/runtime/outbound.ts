@@ -1,18 +1,23 @@
 import type { DnsResolver } from '../dns/resolver.ts';
 import type { Logger } from '../log/logger.ts';
-import { parseHostPort } from '../queue/routes.ts';
+import { parseHostPort, type NextHop } from '../queue/routes.ts';
 import { QueueRunner } from '../queue/runner.ts';
 import type { AttemptOutcome } from '../queue/types.ts';
 import { deliverToAccounts, isOverQuota } from '../smtp/local-delivery.ts';
 import { decideRecipient } from '../smtp/recipients.ts';
+import { Srs } from '../smtp/srs.ts';
 import type { Services } from './context.ts';
 
 /** Queue mail for our own domains (bounces to local senders, say) goes straight into the mailbox. */
 async function deliverLocally(services: Services, recipient: string, raw: Buffer): Promise<AttemptOutcome> {
-  const decision = await decideRecipient(services.directory, recipient);
-  if ('refuse' in decision) {
-    const reply = `${decision.refuse.responseCode} ${decision.refuse.message}`;
-    return { kind: 'permanent', reply, status: decision.refuse.message.split(' ')[0]! };
+  const decision = await decideRecipient({ directory: services.directory }, recipient);
+  if (decision.kind === 'refuse') {
+    const reply = `${decision.reply.responseCode} ${decision.reply.message}`;
+    return { kind: decision.reply.responseCode >= 500 ? 'permanent' : 'temporary', reply, status: decision.reply.message.split(' ')[0]! };
+  }
+  if (decision.kind !== 'local' || decision.forwards.length > 0) {
+    // Queue entries are routed per domain before they get here; an alias that forwards is not handled twice.
+    return { kind: 'permanent', reply: '550 5.1.1 Not a local mailbox', status: '5.1.1' };
   }
   const { failed } = await deliverToAccounts(services.store, decision.accounts, raw);
   if (failed.length === 0) return { kind: 'delivered', reply: '250 2.0.0 Delivered locally', remote: 'local' };
@@ -20,8 +25,14 @@ async function deliverLocally(services: Services, recipient: string, raw: Buffer
   return { kind: 'temporary', reply: '451 4.3.0 Local delivery failed', status: '4.3.0' };
 }
 
+/** Relay domains are passed to the customer's server, never looked up in MX. */
+async function nextHopFor(services: Services, domain: string): Promise<NextHop | null> {
+  const relay = (await services.directory.getDomain(domain))?.relay;
+  return relay ? { ...parseHostPort(relay.nextHop, 25), requireTls: relay.requireTls } : null;
+}
+
 /** The queue runner with the configured routing and schedule. */
-export function createQueueRunner(services: Services, resolver: DnsResolver, log: Logger): QueueRunner {
+export function createQueueRunner(services: Services, resolver: DnsResolver, log: Logger, srs: Srs): QueueRunner {
   const { config } = services;
   const smarthost = config.queue.smarthost ? { ...parseHostPort(config.queue.smarthost, 25), requireTls: false } : undefined;
   return new QueueRunner({
@@ -30,7 +41,7 @@ export function createQueueRunner(services: Services, resolver: DnsResolver, log
     log,
     hostname: config.hostname,
     postmaster: `postmaster@${config.domain}`,
-    routing: { mxPort: config.queue.mxPort, smarthost },
+    routing: { mxPort: config.queue.mxPort, smarthost, nextHopFor: (domain) => nextHopFor(services, domain) },
     schedule: {
       retryBaseMs: config.queue.retryBase * 1000,
       maxRetryMs: config.queue.maxRetry * 1000,
@@ -38,7 +49,11 @@ export function createQueueRunner(services: Services, resolver: DnsResolver, log
       warnAfterMs: config.queue.warnAfter * 1000,
     },
     concurrency: config.queue.concurrency,
-    isLocalDomain: (domain) => services.directory.hasDomain(domain),
+    isLocalDomain: async (domain) => (await services.directory.getDomain(domain))?.relay === null,
     deliverLocally: (recipient, raw) => deliverLocally(services, recipient, raw),
+    bounceAddress: (sender) => {
+      const at = sender.lastIndexOf('@');
+      return (Srs.isSrs(sender.slice(0, at)) && srs.reverse(sender.slice(0, at))) || sender;
+    },
   });
 }

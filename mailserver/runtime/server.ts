@@ -3,7 +3,9 @@ import type { Config } from '../config/index.ts';
 import { ParsePool } from '../mime/parse-pool.ts';
 import { DnsResolver } from '../dns/resolver.ts';
 import { AuthThrottle } from '../security/auth-throttle.ts';
+import { RecipientCallout } from '../smtp/callout.ts';
 import { createInboundServer } from '../smtp/inbound.ts';
+import { Srs } from '../smtp/srs.ts';
 import { SendingLimits } from '../smtp/sending-limits.ts';
 import { createSubmissionServer } from '../smtp/submission.ts';
 import type { SMTPServer } from 'smtp-server';
@@ -42,17 +44,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   const resolver = new DnsResolver(config.dns);
   const throttle = new AuthThrottle();
-  const runner = createQueueRunner(services, resolver, log);
+  const srs = Srs.forDataDir(services.dataDir);
+  const runner = createQueueRunner(services, resolver, log, srs);
   const maxMessageBytes = config.imap.maxLiteralBytes;
   const imap = new ImapServer({ config, store: services.store, directory: services.directory, tls, log, throttle });
-  const smtp = createInboundServer({ config, directory: services.directory, store: services.store, tls, log, resolver, maxMessageBytes });
   const limits = new SendingLimits(config.submission);
   const enqueue = async (message: Parameters<typeof services.queue.enqueue>[0]) => {
     const id = await services.queue.enqueue(message);
     runner.kick();
     return id;
   };
-  const submissionOptions = { config, directory: services.directory, store: services.store, tls, log, throttle, limits, dkim: services.dkim, enqueue, maxMessageBytes };
+  const callout = new RecipientCallout(config.hostname);
+  const recipients = { directory: services.directory, srs, callout };
+  const smtp = createInboundServer({ config, directory: services.directory, store: services.store, tls, log, resolver, srs, callout, enqueue, maxMessageBytes });
+  const submissionOptions = { config, directory: services.directory, store: services.store, tls, log, throttle, limits, dkim: services.dkim, enqueue, recipients, maxMessageBytes };
   const submission = createSubmissionServer({ ...submissionOptions, implicitTls: false });
   const submissions = createSubmissionServer({ ...submissionOptions, implicitTls: true });
   const ports: Record<string, number> = {};

@@ -14,7 +14,9 @@ export async function firstStart(config: Config, directory: Directory, store: Ma
     log.info('domain.created', { domain: config.domain });
   }
   // Every local domain signs its outgoing mail; domains from before DKIM get their key now.
-  for (const domain of await directory.listDomains()) dkim.ensure(domain);
+  for (const domain of await directory.listDomains()) {
+    if ((await directory.getDomain(domain))?.relay === null) dkim.ensure(domain);
+  }
   const postmaster = `postmaster@${config.domain}`;
   let account = await directory.findAccount(postmaster);
   if (!account) {

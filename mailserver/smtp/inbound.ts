@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/index.ts';
 import type { DnsResolver } from '../dns/resolver.ts';
-import type { Account, Directory } from '../directory/types.ts';
+import type { Directory } from '../directory/types.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MailStore } from '../store/types.ts';
 import type { TlsMaterial } from '../tls/certificate.ts';
@@ -10,7 +10,12 @@ import './enhanced-codes.ts';
 import { checkSender, withoutForgedResults } from './authentication.ts';
 import { deliverToAccounts, isOverQuota } from './local-delivery.ts';
 import { readAll } from './read-all.ts';
+import type { RecipientCallout } from './callout.ts';
+import { planDelivery, type DeliveryPlan } from './delivery-plan.ts';
 import { decideRecipient } from './recipients.ts';
+import type { Srs } from './srs.ts';
+import { normalizeLineEndings } from '../queue/line-endings.ts';
+import type { NewQueuedMessage } from '../queue/types.ts';
 import { reply, type SmtpReply } from './replies.ts';
 import { ConnectionLimiter } from '../security/connection-limits.ts';
 
@@ -21,6 +26,10 @@ export interface InboundOptions {
   tls: TlsMaterial;
   log: Logger;
   resolver: DnsResolver;
+  srs: Srs;
+  callout: RecipientCallout;
+  /** Put a message in the outbound queue; resolves once it is durable. */
+  enqueue(message: NewQueuedMessage): Promise<string>;
   /** Largest message accepted (SIZE). */
   maxMessageBytes: number;
 }
@@ -33,22 +42,13 @@ function receivedHeader(session: SMTPServerSession, hostname: string, id: string
   return `Received: from ${helo} ([${session.remoteAddress}])\r\n\tby ${hostname} (Mailwerk) with ${protocol} id ${id}${forClause};\r\n\t${new Date().toUTCString().replace('GMT', '+0000')}\r\n`;
 }
 
-/** Accounts behind the transaction's recipients, each once (an alias and its target may both be named). */
-async function recipientAccounts(directory: Directory, addresses: string[]): Promise<Account[]> {
-  const byId = new Map<string, Account>();
-  for (const address of addresses) {
-    const decision = await decideRecipient(directory, address);
-    if ('accounts' in decision) for (const account of decision.accounts) byId.set(account.id, account);
-  }
-  return [...byId.values()];
-}
-
 /**
  * The inbound MTA (port-25 role): accepts mail for our domains only, never relays, offers STARTTLS without
  * requiring it, and answers 250 after DATA only once every recipient's copy is durable.
  */
 export function createInboundServer(options: InboundOptions): SMTPServer {
   const { config, directory, store, log } = options;
+  const recipientServices = { directory, srs: options.srs, callout: options.callout };
   const perIp = new ConnectionLimiter(config.smtp.maxConnectionsPerIp);
   const errors = new Map<string, number>();
   /** Count a refusal; past the limit the session ends with 421 instead of the refusal. */
@@ -58,6 +58,29 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
     if (count > config.smtp.maxErrors) return reply(421, '4.7.0', `Too many refused commands (${count}); closing the connection`);
     return refusal;
   };
+  /** Local copies, then forwards and relayed copies into the queue; the reply once all of it is durable. */
+  const deliver = async (plan: DeliveryPlan, sender: string, raw: Buffer, id: string): Promise<string | SmtpReply> => {
+    const { failed } = await deliverToAccounts(store, plan.accounts, raw);
+    log.info('smtp.delivered', { id, recipients: plan.accounts.length, failed: failed.length, forwards: plan.forwards.length, relayed: plan.relayed.length, bytes: raw.length });
+    if (failed.length > 0) {
+      // One reply covers every recipient: a temporary failure makes the sender retry, which can duplicate
+      // a copy already stored but never loses one.
+      const onlyLocal = plan.forwards.length === 0 && plan.relayed.length === 0;
+      if (onlyLocal && failed.length === plan.accounts.length && failed.every((f) => isOverQuota(f.error))) return reply(552, '5.2.2', `Mailbox is full (id ${id})`);
+      return reply(451, '4.3.0', `Delivery failed for some recipients; please retry (id ${id})`);
+    }
+    const queued: string[] = [];
+    if (plan.forwards.length > 0) {
+      // Forwarded mail leaves with a sender of ours (SRS), so the next server's SPF check passes.
+      const forwarder = options.srs.forward(sender, config.domain);
+      queued.push(await options.enqueue({ sender: forwarder, recipients: plan.forwards, raw: normalizeLineEndings(raw), origin: 'forward' }));
+    }
+    if (plan.relayed.length > 0) {
+      queued.push(await options.enqueue({ sender, recipients: plan.relayed, raw: normalizeLineEndings(raw), origin: 'relay' }));
+    }
+    return queued.length > 0 ? `2.0.0 Accepted, id ${id}, queued as ${queued.join(' ')}` : `2.0.0 Delivered, id ${id}`;
+  };
+
   const server = new SMTPServer({
     name: config.hostname,
     banner: 'Mailwerk ESMTP ready',
@@ -88,12 +111,13 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
         return;
       }
       void (async () => {
-        const decision = await decideRecipient(directory, address.address);
-        if ('refuse' in decision) {
-          log.info('smtp.rcpt.refused', { remote: session.remoteAddress, rcpt: address.address, code: decision.refuse.responseCode });
-          return callback(refuse(session, decision.refuse));
+        const decision = await decideRecipient(recipientServices, address.address);
+        if (decision.kind === 'refuse') {
+          log.info('smtp.rcpt.refused', { remote: session.remoteAddress, rcpt: address.address, code: decision.reply.responseCode });
+          // A temporary refusal (callout could not ask) is not the client's error.
+          return callback(decision.reply.responseCode >= 500 ? refuse(session, decision.reply) : decision.reply);
         }
-        for (const account of decision.accounts) {
+        for (const account of decision.kind === 'local' ? decision.accounts : []) {
           const usage = await store.quota(account.id).catch(() => null);
           if (usage && usage.limitBytes > 0 && usage.usedBytes >= usage.limitBytes) {
             return callback(reply(452, '4.2.2', `Mailbox of <${address.address}> is full; try again later`));
@@ -108,21 +132,16 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
         if (stream.sizeExceeded) return callback(reply(552, '5.3.4', `Message is larger than the ${options.maxMessageBytes}-byte limit`));
         const id = randomBytes(8).toString('hex');
         const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
-        const accounts = await recipientAccounts(directory, recipients);
+        const plan = await planDelivery(recipientServices, recipients);
         const trace = receivedHeader(session, config.hostname, id, recipients.length === 1 ? recipients[0]! : null);
         const message = withoutForgedResults(body, config.hostname);
         const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const auth = await checkSender(message, { ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname: config.hostname }, options.resolver);
         log.info('smtp.auth', { id, remote: session.remoteAddress, ...auth.summary });
         const raw = Buffer.concat([Buffer.from(trace), Buffer.from(auth.headers), message]);
-        const { failed } = await deliverToAccounts(store, accounts, raw);
-        log.info('smtp.delivered', { id, remote: session.remoteAddress, recipients: accounts.length, failed: failed.length, bytes: raw.length });
-        if (failed.length === 0) return callback(null, `2.0.0 Delivered, id ${id}`);
-        const overQuota = failed.every((f) => isOverQuota(f.error));
-        // One reply covers every recipient: a temporary failure makes the sender retry, which can duplicate
-        // a copy already stored but never loses one.
-        if (overQuota && failed.length === accounts.length) return callback(reply(552, '5.2.2', `Mailbox is full (id ${id})`));
-        callback(reply(451, '4.3.0', `Delivery failed for some recipients; please retry (id ${id})`));
+        const outcome = await deliver(plan, sender, raw, id);
+        if (typeof outcome === 'string') return callback(null, outcome);
+        callback(outcome);
       })().catch((error: unknown) => {
         log.error('smtp.data.failed', { error: String(error) });
         callback(reply(451, '4.3.0', 'Local error while storing the message; please retry'));

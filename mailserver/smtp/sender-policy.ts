@@ -14,7 +14,9 @@ export function withoutSubaddress(address: string): string {
  * it), or an alias that delivers to it. Anything else would let one user write as another.
  */
 export async function maySendAs(directory: Directory, account: Account, sender: string): Promise<boolean> {
-  const address = withoutSubaddress(sender.trim().toLowerCase());
+  const given = sender.trim().toLowerCase();
+  if (given === account.address) return true;
+  const address = withoutSubaddress(given);
   if (address === account.address) return true;
   const alias = await directory.findAlias(address);
   return alias !== null && alias.targets.some((t) => t.toLowerCase() === account.address);

@@ -43,9 +43,15 @@ export class SendingLimits {
   /** A refusal if writing to `recipients` (some perhaps already counted) would exceed a limit, else null. */
   checkRecipients(account: string, recipients: string[], now = Date.now()): SmtpReply | null {
     const known = this.prune(account, now).recipients;
-    const fresh = new Set(recipients.map((r) => r.toLowerCase()).filter((r) => !known.has(r)));
-    const inDay = known.size + fresh.size;
-    const inHour = [...known.values()].filter((t) => now - t < HOUR).length + fresh.size;
+    const wanted = new Set(recipients.map((r) => r.toLowerCase()));
+    const inDay = known.size + [...wanted].filter((r) => !known.has(r)).length;
+    // A recipient last written to more than an hour ago is new to this hour's window.
+    const inLastHour = (r: string) => {
+      const t = known.get(r);
+      return t !== undefined && now - t < HOUR;
+    };
+    const freshThisHour = [...wanted].filter((r) => !inLastHour(r)).length;
+    const inHour = [...known.values()].filter((t) => now - t < HOUR).length + freshThisHour;
     if (inDay > this.settings.recipientsPerDay) {
       return reply(550, '5.7.1', `Daily recipient limit reached (${this.settings.recipientsPerDay} different recipients); ask your administrator if you need more`);
     }

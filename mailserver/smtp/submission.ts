@@ -18,7 +18,8 @@ import './enhanced-codes.ts';
 import { deliverToAccounts, isOverQuota } from './local-delivery.ts';
 import { hasHeader, headerValue, joinMessage, newMessageId, removeHeader, rfc5322Date, splitMessage } from './message-headers.ts';
 import { readAll } from './read-all.ts';
-import { decideRecipient } from './recipients.ts';
+import { planDelivery } from './delivery-plan.ts';
+import { decideRecipient, type RecipientServices } from './recipients.ts';
 import { reply, type SmtpReply } from './replies.ts';
 import { maySendAs } from './sender-policy.ts';
 import type { SendingLimits } from './sending-limits.ts';
@@ -36,6 +37,8 @@ export interface SubmissionOptions {
   limits: SendingLimits;
   dkim: DkimKeys;
   enqueue(message: NewQueuedMessage): Promise<string>;
+  /** SRS bounce addresses and relay-domain callouts, as inbound uses them. */
+  recipients: RecipientServices;
   maxMessageBytes: number;
   /** 465-style: TLS from the first byte. */
   implicitTls: boolean;
@@ -49,23 +52,6 @@ interface SessionUser {
 type Session = SMTPServerSession & { user?: SessionUser };
 
 const accountOf = (session: Session): Account => (session.user as unknown as SessionUser).account;
-
-/** Where the transaction's recipients go: local accounts now, the rest through the queue. */
-interface Routing {
-  local: Account[];
-  remote: string[];
-}
-
-async function routeRecipients(directory: Directory, recipients: string[]): Promise<Routing> {
-  const local = new Map<string, Account>();
-  const remote: string[] = [];
-  for (const address of recipients) {
-    const decision = await decideRecipient(directory, address);
-    if ('accounts' in decision) for (const account of decision.accounts) local.set(account.id, account);
-    else remote.push(address);
-  }
-  return { local: [...local.values()], remote };
-}
 
 function receivedHeader(session: Session, hostname: string, id: string): string {
   const protocol = session.secure ? 'ESMTPSA' : 'ESMTPA';
@@ -129,7 +115,10 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
     const recipients = session.envelope.rcptTo.map((r) => r.address);
     const prepared = await prepare(raw, account, session, id);
     if (!('ready' in prepared)) return prepared;
-    const { local, remote } = await routeRecipients(directory, recipients);
+    const plan = await planDelivery(options.recipients, recipients);
+    const local = plan.accounts;
+    // Our own user's mail keeps its sender everywhere: our domain, our SPF; no SRS needed.
+    const remote = [...plan.forwards, ...plan.relayed, ...plan.remote];
     // Local copies first: if they fail the client retries, and nothing was queued yet to go out twice.
     const { failed } = await deliverToAccounts(store, local, prepared.ready);
     if (failed.length > 0) {
@@ -203,9 +192,9 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
           log.warn('submission.limit', { account: account.address, kind: 'recipients', code: limited.responseCode });
           return callback(limited);
         }
-        const decision = await decideRecipient(directory, address.address);
+        const decision = await decideRecipient(options.recipients, address.address);
         // Unknown users in our own domains are refused now, so the sender learns at once; other domains are relayed.
-        if ('refuse' in decision && decision.refuse.responseCode !== 554) return callback(decision.refuse);
+        if (decision.kind === 'refuse' && decision.reply.responseCode !== 554) return callback(decision.reply);
         callback();
       })().catch((error: unknown) => callback(error as Error));
     },
