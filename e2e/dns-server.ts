@@ -33,6 +33,13 @@ export interface TestDnsServer {
   remove(name: string, type?: RecordType): void;
   /** Answer every query for `name` with this rcode until called again with null. */
   failWith(name: string, rcode: FailureRcode | null): void;
+  /**
+   * Mark `name` and every name below it as DNSSEC-signed (true) or not (false), the closest marked name
+   * deciding, as with a signed zone and an unsigned delegation inside it. Answers for signed names,
+   * NXDOMAIN and NODATA included, then carry the AD flag when the query set DO (or AD, RFC 6840 5.7), as a
+   * validating resolver's would. No RRSIGs are served: DANE lookups trust the resolver's AD bit.
+   */
+  setSigned(name: string, signed: boolean): void;
   /** Every question asked, in order (names lower-cased without the trailing dot). */
   queries: Array<{ name: string; type: string; transport: 'udp' | 'tcp' }>;
   close(): Promise<void>;
@@ -63,34 +70,54 @@ function toAnswer<T extends RecordType>(type: T, record: RecordData[T]): Answer 
   }
 }
 
-export async function startDnsServer(zone: ZoneRecords = {}): Promise<TestDnsServer> {
+export interface DnsServerOptions {
+  /** Names (with everything below them) to start out DNSSEC-signed, as `setSigned(name, true)` marks them. */
+  signed?: string[];
+}
+
+export async function startDnsServer(zone: ZoneRecords = {}, options: DnsServerOptions = {}): Promise<TestDnsServer> {
   /** name → type → answers (owner name filled in when answering). */
   const records = new Map<string, Map<string, Answer[]>>();
   const failures = new Map<string, FailureRcode>();
+  /** Marked names → signed or not; the longest marked suffix of a name decides. */
+  const signing = new Map<string, boolean>();
   const queries: TestDnsServer['queries'] = [];
 
   // A name with no records of its own but names below it (`_domainkey.example.com`) exists too: NODATA.
   const exists = (name: string) => [...records.keys()].some((n) => n === name || n.endsWith(`.${name}`));
 
-  /** Answers for one question, following CNAMEs inside the zone (with a guard against loops). */
-  function lookup(question: Question): { rcode: number; answers: Answer[] } {
+  const isSigned = (name: string) => {
+    for (let suffix = name; ; suffix = suffix.slice(suffix.indexOf('.') + 1)) {
+      const marked = signing.get(suffix);
+      if (marked !== undefined) return marked;
+      if (!suffix.includes('.')) return signing.get('') ?? false;
+    }
+  };
+
+  /**
+   * Answers for one question, following CNAMEs inside the zone (with a guard against loops). `signed`: every
+   * name the answer rests on is signed, so a validating resolver would call it secure.
+   */
+  function lookup(question: Question): { rcode: number; answers: Answer[]; signed: boolean } {
     let name = normalize(question.name);
     const failure = failures.get(name);
-    if (failure) return { rcode: RCODE[failure], answers: [] };
+    if (failure) return { rcode: RCODE[failure], answers: [], signed: false };
     const answers: Answer[] = [];
     let owner = question.name; // the first answer repeats the question's spelling
+    let signed = true;
     for (const seen = new Set<string>(); !seen.has(name); ) {
       seen.add(name);
+      signed &&= isSigned(name);
       const rrsets = records.get(name);
       const found = rrsets?.get(question.type);
-      if (found) return { rcode: RCODE.NOERROR, answers: [...answers, ...found.map((a) => ({ ...a, name: owner }))] };
+      if (found) return { rcode: RCODE.NOERROR, answers: [...answers, ...found.map((a) => ({ ...a, name: owner }))], signed };
       const cname = rrsets?.get('CNAME')?.[0];
-      if (!cname) return { rcode: exists(name) ? RCODE.NOERROR : RCODE.NXDOMAIN, answers };
+      if (!cname) return { rcode: exists(name) ? RCODE.NOERROR : RCODE.NXDOMAIN, answers, signed };
       answers.push({ ...cname, name: owner });
       owner = (cname as packet.StringAnswer).data;
       name = normalize(owner);
     }
-    return { rcode: RCODE.NOERROR, answers };
+    return { rcode: RCODE.NOERROR, answers, signed };
   }
 
   /** The reply to one query message, or undefined for anything that is not a well-formed query. */
@@ -104,19 +131,29 @@ export async function startDnsServer(zone: ZoneRecords = {}): Promise<TestDnsSer
     const question = query.questions?.[0];
     if (query.type !== 'query' || !question) return undefined;
     queries.push({ name: normalize(question.name), type: question.type, transport });
-    const { rcode, answers } = lookup(question);
-    const flags = packet.AUTHORITATIVE_ANSWER | ((query.flags ?? 0) & packet.RECURSION_DESIRED) | rcode;
-    const reply = { id: query.id, type: 'response' as const, flags, questions: [question], answers };
+    const { rcode, answers, signed } = lookup(question);
+    const opt = queryOpt(query);
+    // A validating resolver sets AD only for clients that asked for DNSSEC: DO in EDNS, or AD itself (RFC 6840 5.7).
+    const wantsAd = (opt !== undefined && (opt.flags & packet.DNSSEC_OK) !== 0) || ((query.flags ?? 0) & packet.AUTHENTIC_DATA) !== 0;
+    const flags =
+      packet.AUTHORITATIVE_ANSWER | ((query.flags ?? 0) & packet.RECURSION_DESIRED) | (signed && wantsAd ? packet.AUTHENTIC_DATA : 0) | rcode;
+    // An EDNS query gets an OPT record back (RFC 6891 7), echoing DO; a plain query gets none, as before.
+    const additionals: Answer[] = opt ? [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: opt.flags & packet.DNSSEC_OK, flag_do: opt.flag_do, options: [] }] : [];
+    const reply = { id: query.id, type: 'response' as const, flags, questions: [question], answers, additionals };
     const encoded = packet.encode(reply);
     if (encoded.length <= (transport === 'tcp' ? 0xffff : udpLimit(query))) return encoded;
     // Too big for this transport: an empty answer with TC set tells the client to ask again over TCP.
     return packet.encode({ ...reply, flags: flags | packet.TRUNCATED_RESPONSE, answers: [] });
   }
 
+  /** The query's EDNS OPT record, if it has one. */
+  function queryOpt(query: packet.DecodedPacket): packet.OptAnswer | undefined {
+    return query.additionals?.find((a): a is packet.OptAnswer => a.type === 'OPT');
+  }
+
   /** The largest UDP reply the client accepts: 512 bytes, or more if its EDNS OPT record says so. */
   function udpLimit(query: packet.DecodedPacket): number {
-    const opt = query.additionals?.find((a) => a.type === 'OPT');
-    return Math.max(512, opt && 'udpPayloadSize' in opt ? opt.udpPayloadSize : 0);
+    return Math.max(512, queryOpt(query)?.udpPayloadSize ?? 0);
   }
 
   const sockets = new Set<Socket>();
@@ -175,6 +212,9 @@ export async function startDnsServer(zone: ZoneRecords = {}): Promise<TestDnsSer
         if (rcode) failures.set(normalize(name), rcode);
         else failures.delete(normalize(name));
       },
+      setSigned(name, signed) {
+        signing.set(normalize(name), signed);
+      },
       async close() {
         for (const socket of sockets) socket.destroy();
         await Promise.all([new Promise<void>((resolve) => udp.close(() => resolve())), new Promise((resolve) => tcp.close(resolve))]);
@@ -183,6 +223,7 @@ export async function startDnsServer(zone: ZoneRecords = {}): Promise<TestDnsSer
     for (const [name, types] of Object.entries(zone)) {
       for (const [type, list] of Object.entries(types)) server.set(name, type as RecordType, list as RecordData[RecordType][]);
     }
+    for (const name of options.signed ?? []) server.setSigned(name, true);
     return server;
   }
 }

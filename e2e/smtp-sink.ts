@@ -21,10 +21,14 @@ export interface SinkOptions {
   refuse?: Map<string, { code: number; text: string }>;
   /** Listen on this port (default: a free one). */
   port?: number;
+  /** Name in the greeting and the certificate (default mx.remote.test). */
+  hostname?: string;
 }
 
 export interface SmtpSink {
   port: number;
+  /** The sink's self-signed certificate, for clients that are to trust it. */
+  certPem: string;
   messages: SinkMessage[];
   /** Resolves once `count` messages have arrived. */
   waitFor(count: number, timeoutMs?: number): Promise<SinkMessage[]>;
@@ -37,11 +41,12 @@ export interface SmtpSink {
  */
 export async function startSink(options: SinkOptions = {}): Promise<SmtpSink> {
   const dir = mkdtempSync(join(tmpdir(), 'mailwerk-sink-'));
-  const tls = await loadOrCreateCertificate({ dataDir: dir, hostname: 'mx.remote.test' });
+  const hostname = options.hostname ?? 'mx.remote.test';
+  const tls = await loadOrCreateCertificate({ dataDir: dir, hostname });
   const messages: SinkMessage[] = [];
   const waiters: Array<() => void> = [];
   const server = new SMTPServer({
-    name: 'mx.remote.test',
+    name: hostname,
     key: tls.key,
     cert: tls.cert,
     authOptional: true,
@@ -75,6 +80,7 @@ export async function startSink(options: SinkOptions = {}): Promise<SmtpSink> {
   });
   return {
     port,
+    certPem: tls.cert,
     messages,
     async waitFor(count, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;

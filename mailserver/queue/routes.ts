@@ -1,4 +1,5 @@
 import { DnsError, type DnsResolver, type MxRecord } from '../dns/resolver.ts';
+import { MtaStsPolicies } from './mta-sts.ts';
 
 /** A host to try, in order of preference. */
 export interface RouteHost {
@@ -12,6 +13,8 @@ export interface Route {
   verifyCertificate: boolean;
   /** Where the hosts came from, for logs and `queue list`. */
   via: 'smarthost' | 'next-hop' | 'mx' | 'address';
+  /** The security policy that set requireTls/verifyCertificate, if any. */
+  policy?: 'mta-sts';
 }
 
 /** The route could not be found; `permanent` means retrying cannot help (no such domain, null MX). */
@@ -38,6 +41,8 @@ export interface RoutingOptions {
   smarthost?: NextHop;
   /** Relay domains (filtering relay for a customer's server) name their next hop themselves. */
   nextHopFor?: (domain: string) => Promise<NextHop | null>;
+  /** MTA-STS policies; without it, delivery is opportunistic only. */
+  mtaSts?: MtaStsPolicies;
 }
 
 /** "host:port", "[host]:port" or "host" → host and port. */
@@ -74,6 +79,13 @@ export async function routeFor(domain: string, options: RoutingOptions): Promise
     throw new RouteFailure(true, '5.1.10', `${domain} publishes a null MX: it accepts no mail`);
   }
   const named = exchanges.filter((e) => e !== '');
+  const policy = await options.mtaSts?.policyFor(domain);
+  if (policy?.mode === 'enforce') {
+    // RFC 8461 §5: only MX hosts the policy names, only over TLS with a valid certificate for that name.
+    const permitted = MtaStsPolicies.permitted(named, policy);
+    if (permitted.length === 0) throw new RouteFailure(false, '4.7.5', `no MX host of ${domain} is permitted by its MTA-STS policy; will retry`);
+    return { hosts: permitted.map((host) => ({ host, port: options.mxPort })), requireTls: true, verifyCertificate: true, via: 'mx', policy: 'mta-sts' };
+  }
   if (named.length > 0) return { hosts: named.map((host) => ({ host, port: options.mxPort })), requireTls: false, verifyCertificate: false, via: 'mx' };
   // No MX: the domain itself is the mail host if it has an address (the implicit MX).
   const addresses = await options.resolver.addresses(domain).catch(() => {

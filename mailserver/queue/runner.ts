@@ -131,7 +131,7 @@ export class QueueRunner {
         const target = { address, port, hostname: host, requireTls: route.requireTls, verifyCertificate: route.verifyCertificate };
         try {
           const result = await this.attempt(target, message);
-          this.options.log.info('queue.attempt', { domain, remote: `${host}[${address}]:${port}`, tls: result.encrypted, recipients: recipients.length });
+          this.options.log.info('queue.attempt', { domain, remote: `${host}[${address}]:${port}`, tls: result.encrypted, policy: route.policy ?? 'opportunistic', recipients: recipients.length });
           return result.outcomes;
         } catch (error) {
           if (!(error instanceof ConnectionFailure)) throw error;

@@ -1,5 +1,6 @@
 import type { DnsResolver } from '../dns/resolver.ts';
 import type { Logger } from '../log/logger.ts';
+import { MtaStsPolicies } from '../queue/mta-sts.ts';
 import { parseHostPort, type NextHop } from '../queue/routes.ts';
 import { QueueRunner } from '../queue/runner.ts';
 import type { AttemptOutcome } from '../queue/types.ts';
@@ -41,7 +42,7 @@ export function createQueueRunner(services: Services, resolver: DnsResolver, log
     log,
     hostname: config.hostname,
     postmaster: `postmaster@${config.domain}`,
-    routing: { mxPort: config.queue.mxPort, smarthost, nextHopFor: (domain) => nextHopFor(services, domain) },
+    routing: { mxPort: config.queue.mxPort, smarthost, nextHopFor: (domain) => nextHopFor(services, domain), mtaSts: new MtaStsPolicies(resolver) },
     schedule: {
       retryBaseMs: config.queue.retryBase * 1000,
       maxRetryMs: config.queue.maxRetry * 1000,

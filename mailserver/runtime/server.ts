@@ -55,8 +55,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     return id;
   };
   const callout = new RecipientCallout(config.hostname);
-  const recipients = { directory: services.directory, srs, callout };
-  const smtp = createInboundServer({ config, directory: services.directory, store: services.store, tls, log, resolver, srs, callout, enqueue, maxMessageBytes });
+  const recipients = { directory: services.directory, srs, callout, postmaster: `postmaster@${config.domain}` };
+  const smtp = createInboundServer({ config, directory: services.directory, store: services.store, tls, log, resolver, recipients, enqueue, maxMessageBytes });
   const submissionOptions = { config, directory: services.directory, store: services.store, tls, log, throttle, limits, dkim: services.dkim, enqueue, recipients, maxMessageBytes };
   const submission = createSubmissionServer({ ...submissionOptions, implicitTls: false });
   const submissions = createSubmissionServer({ ...submissionOptions, implicitTls: true });

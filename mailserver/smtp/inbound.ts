@@ -10,9 +10,8 @@ import './enhanced-codes.ts';
 import { checkSender, withoutForgedResults } from './authentication.ts';
 import { deliverToAccounts, isOverQuota } from './local-delivery.ts';
 import { readAll } from './read-all.ts';
-import type { RecipientCallout } from './callout.ts';
 import { planDelivery, type DeliveryPlan } from './delivery-plan.ts';
-import { decideRecipient } from './recipients.ts';
+import { decideRecipient, type RecipientServices } from './recipients.ts';
 import type { Srs } from './srs.ts';
 import { normalizeLineEndings } from '../queue/line-endings.ts';
 import type { NewQueuedMessage } from '../queue/types.ts';
@@ -26,8 +25,8 @@ export interface InboundOptions {
   tls: TlsMaterial;
   log: Logger;
   resolver: DnsResolver;
-  srs: Srs;
-  callout: RecipientCallout;
+  /** SRS bounce addresses, relay-domain callouts, the bare postmaster. */
+  recipients: RecipientServices & { srs: Srs };
   /** Put a message in the outbound queue; resolves once it is durable. */
   enqueue(message: NewQueuedMessage): Promise<string>;
   /** Largest message accepted (SIZE). */
@@ -48,7 +47,7 @@ function receivedHeader(session: SMTPServerSession, hostname: string, id: string
  */
 export function createInboundServer(options: InboundOptions): SMTPServer {
   const { config, directory, store, log } = options;
-  const recipientServices = { directory, srs: options.srs, callout: options.callout };
+  const recipientServices = options.recipients;
   const perIp = new ConnectionLimiter(config.smtp.maxConnectionsPerIp);
   const errors = new Map<string, number>();
   /** Count a refusal; past the limit the session ends with 421 instead of the refusal. */
@@ -72,7 +71,7 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
     const queued: string[] = [];
     if (plan.forwards.length > 0) {
       // Forwarded mail leaves with a sender of ours (SRS), so the next server's SPF check passes.
-      const forwarder = options.srs.forward(sender, config.domain);
+      const forwarder = recipientServices.srs.forward(sender, config.domain);
       queued.push(await options.enqueue({ sender: forwarder, recipients: plan.forwards, raw: normalizeLineEndings(raw), origin: 'forward' }));
     }
     if (plan.relayed.length > 0) {
@@ -88,6 +87,9 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
     cert: options.tls.cert,
     disabledCommands: ['AUTH'],
     hideENHANCEDSTATUSCODES: false,
+    // DSN (NOTIFY/RET/ENVID) and REQUIRETLS are not honoured by the queue yet, so they are not offered.
+    hideDSN: true,
+    hideREQUIRETLS: true,
     authOptional: true,
     size: options.maxMessageBytes,
     // Every DNS lookup must go through the one resolver (MAILWERK_DNS); that arrives with the rest of this issue.

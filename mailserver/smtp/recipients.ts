@@ -17,6 +17,8 @@ export interface RecipientServices {
   directory: Directory;
   srs?: Srs;
   callout?: RecipientCallout;
+  /** Our postmaster, for the bare `postmaster` recipient every server must accept (RFC 5321 §4.5.1). */
+  postmaster?: string;
 }
 
 const MAX_ALIAS_DEPTH = 5;
@@ -68,7 +70,8 @@ async function decideRelay(services: RecipientServices, address: string, relay: 
  * anything else would make us an open relay, whatever the client claims.
  */
 export async function decideRecipient(services: RecipientServices, rawAddress: string): Promise<RecipientDecision> {
-  const address = rawAddress.trim().toLowerCase();
+  const given = rawAddress.trim().toLowerCase();
+  const address = given === 'postmaster' && services.postmaster ? services.postmaster : given;
   const [local, domain] = split(address);
   const info = domain ? await services.directory.getDomain(domain) : null;
   if (!info) {

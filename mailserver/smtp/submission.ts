@@ -14,6 +14,7 @@ import { isLoopback } from '../security/connection-limits.ts';
 import { ConnectionLimiter } from '../security/connection-limits.ts';
 import type { MailStore } from '../store/types.ts';
 import type { TlsMaterial } from '../tls/certificate.ts';
+import './auth-over-tls.ts';
 import './enhanced-codes.ts';
 import { deliverToAccounts, isOverQuota } from './local-delivery.ts';
 import { hasHeader, headerValue, joinMessage, newMessageId, removeHeader, rfc5322Date, splitMessage } from './message-headers.ts';
@@ -138,13 +139,17 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
   const server = new SMTPServer({
     name: config.hostname,
     banner: 'Mailwerk ESMTP submission ready',
+    ...({ plaintextAuthAllowed: (remote: string) => config.allowPlaintextLoopback && isLoopback(remote) } as object),
     secure: options.implicitTls,
     key: options.tls.key,
     cert: options.tls.cert,
     authMethods: ['PLAIN', 'LOGIN'],
-    // smtp-server would refuse AUTH before STARTTLS outright; letting it through to onAuth makes the
-    // loopback exception (MAILWERK_ALLOW_PLAINTEXT_LOOPBACK) possible, and onAuth refuses everyone else.
+    // auth-over-tls.ts refuses AUTH before STARTTLS at once (and hides it from EHLO); this lets the
+    // loopback exception through, which smtp-server's all-or-nothing switch could not express.
     allowInsecureAuth: true,
+    // DSN (NOTIFY/RET/ENVID) and REQUIRETLS are not honoured by the queue yet, so they are not offered.
+    hideDSN: true,
+    hideREQUIRETLS: true,
     authRequiredMessage: 'Authentication required: log in (after STARTTLS) to send mail',
     hideENHANCEDSTATUSCODES: false,
     size: options.maxMessageBytes,
