@@ -106,6 +106,10 @@ export const configSchema = z.object({
       maxRecipients: z.coerce.number().int().min(1).default(100),
       /** Refused commands (unknown users, relaying attempts) before the connection is closed. */
       maxErrors: z.coerce.number().int().min(1).default(10),
+      /** Longest command line; longer ones end the session with 421 (RFC 5321 asks for at least 512). */
+      maxLineLength: z.coerce.number().int().min(512).default(4096),
+      /** Idle time before the session is closed with 421 (RFC 5321 §4.5.3.2 suggests 5 minutes). */
+      timeout: duration.default(300),
     })
     .prefault({}),
   submission: z
@@ -168,6 +172,8 @@ export const ENV_NAMES: Record<string, string> = {
   MAILWERK_SMTP_MAX_CONNECTIONS_PER_IP: 'smtp.maxConnectionsPerIp',
   MAILWERK_SMTP_MAX_RECIPIENTS: 'smtp.maxRecipients',
   MAILWERK_SMTP_MAX_ERRORS: 'smtp.maxErrors',
+  MAILWERK_SMTP_MAX_LINE_LENGTH: 'smtp.maxLineLength',
+  MAILWERK_SMTP_TIMEOUT: 'smtp.timeout',
   MAILWERK_SUBMISSION_MESSAGES_PER_HOUR: 'submission.messagesPerHour',
   MAILWERK_SUBMISSION_MESSAGES_PER_DAY: 'submission.messagesPerDay',
   MAILWERK_SUBMISSION_RECIPIENTS_PER_HOUR: 'submission.recipientsPerHour',

@@ -1,9 +1,11 @@
 import { isIP } from 'node:net';
+import type { TlsaLookup, TlsaRecord } from '../dns/dnssec.ts';
 import type { DnsResolver } from '../dns/resolver.ts';
+import { danePolicy } from './dane.ts';
 import type { Logger } from '../log/logger.ts';
 import { composeDsn, type DsnRecipient } from './dsn.ts';
 import type { QueueDb, RecipientUpdate } from './queue-db.ts';
-import { routeFor, RouteFailure, type RoutingOptions } from './routes.ts';
+import { routeFor, RouteFailure, type Route, type RoutingOptions } from './routes.ts';
 import { expired, nextAttemptAt, warnDue, type RetrySchedule } from './schedule.ts';
 import { attemptDelivery, ConnectionFailure, type AttemptMessage } from './smtp-client.ts';
 import type { AttemptOutcome, NewQueuedMessage, QueuedMessage, QueuedRecipient } from './types.ts';
@@ -23,6 +25,8 @@ export interface QueueRunnerOptions {
   /** Domains whose mail stays here (bounces to local senders, say) and how it is delivered. */
   isLocalDomain(domain: string): Promise<boolean>;
   deliverLocally(recipient: string, raw: Buffer): Promise<AttemptOutcome>;
+  /** DANE: the TLSA records of an MX host (`_25._tcp.HOST`), with their DNSSEC status. */
+  lookupTlsa?(host: string): Promise<TlsaLookup>;
   /** Where a bounce for this envelope sender goes (an SRS address of ours → the original sender). */
   bounceAddress?(sender: string): string;
 }
@@ -127,11 +131,17 @@ export class QueueRunner {
     for (const { host, port } of route.hosts) {
       const addresses = isIP(host) ? [host] : await this.options.resolver.addresses(host).catch(() => [] as string[]);
       if (addresses.length === 0) lastProblem = `${host} has no address`;
+      const security = await this.hostSecurity(route, host);
+      if ('problem' in security) {
+        lastProblem = security.problem;
+        continue;
+      }
       for (const address of addresses) {
-        const target = { address, port, hostname: host, requireTls: route.requireTls, verifyCertificate: route.verifyCertificate };
+        const target = { address, port, hostname: host, ...security };
         try {
           const result = await this.attempt(target, message);
-          this.options.log.info('queue.attempt', { domain, remote: `${host}[${address}]:${port}`, tls: result.encrypted, policy: route.policy ?? 'opportunistic', recipients: recipients.length });
+          const policy = target.tlsa ? 'dane' : (route.policy ?? (target.requireTls ? 'tls-required' : 'opportunistic'));
+          this.options.log.info('queue.attempt', { domain, remote: `${host}[${address}]:${port}`, tls: result.encrypted, policy, recipients: recipients.length });
           return result.outcomes;
         } catch (error) {
           if (!(error instanceof ConnectionFailure)) throw error;
@@ -141,6 +151,26 @@ export class QueueRunner {
       }
     }
     return all(temporary(`451 4.4.1 ${lastProblem}`, '4.4.1'));
+  }
+
+  /**
+   * TLS requirements for one MX host. DANE (RFC 7672) applies when its TLSA records are DNSSEC-authenticated
+   * and then takes precedence over MTA-STS (RFC 8461 §2); a failed TLSA lookup defers rather than risking a
+   * downgrade to plaintext.
+   */
+  private async hostSecurity(route: Route, host: string): Promise<{ requireTls: boolean; verifyCertificate: boolean; tlsa?: TlsaRecord[] } | { problem: string }> {
+    const base = { requireTls: route.requireTls, verifyCertificate: route.verifyCertificate };
+    if (!this.options.lookupTlsa || (route.via !== 'mx' && route.via !== 'address') || isIP(host)) return base;
+    let lookup: TlsaLookup;
+    try {
+      lookup = await this.options.lookupTlsa(host);
+    } catch {
+      return { problem: `DANE: the TLSA lookup for ${host} failed; will retry` };
+    }
+    const dane = danePolicy(lookup);
+    if (dane.mode === 'verify') return { requireTls: true, verifyCertificate: false, tlsa: dane.records };
+    if (dane.mode === 'encrypt') return { requireTls: true, verifyCertificate: false };
+    return base;
   }
 
   /** Opportunistic TLS that fails is retried in plaintext, unless a policy requires TLS (then: later). */

@@ -1,4 +1,7 @@
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+import type { TLSSocket } from 'node:tls';
+import type { TlsaRecord } from '../dns/dnssec.ts';
+import { matchesTlsa } from './dane.ts';
 import { cleanReply, outcomeOfReply, statusOf } from './replies.ts';
 import type { AttemptOutcome } from './types.ts';
 
@@ -12,6 +15,8 @@ export interface AttemptTarget {
   requireTls: boolean;
   /** Check the certificate against `hostname` (only where a policy says so; opportunistic TLS does not). */
   verifyCertificate: boolean;
+  /** DANE TLSA records the certificate chain must match (RFC 7672); checked here instead of PKIX. */
+  tlsa?: TlsaRecord[];
 }
 
 export interface AttemptMessage {
@@ -35,6 +40,17 @@ export interface AttemptResult {
   outcomes: Map<string, AttemptOutcome>;
   /** STARTTLS was used for this transaction. */
   encrypted: boolean;
+}
+
+/** The server's certificate chain, leaf first, as DER (Node links each certificate to its issuer). */
+function peerChain(socket: TLSSocket): Buffer[] {
+  const chain: Buffer[] = [];
+  const seen = new Set<string>();
+  for (let cert = socket.getPeerCertificate(true); cert?.raw && !seen.has(cert.fingerprint256); cert = cert.issuerCertificate) {
+    seen.add(cert.fingerprint256);
+    chain.push(cert.raw);
+  }
+  return chain;
 }
 
 type SmtpError = SMTPConnection.SMTPError & { rejectedErrors?: Array<SMTPConnection.SMTPError & { recipient?: string }> };
@@ -112,6 +128,13 @@ export async function attemptDelivery(target: AttemptTarget, message: AttemptMes
       throw new ConnectionFailure(`cannot talk to ${remote}: ${cleanReply(e.response ?? e.message)}`);
     }
     if (target.requireTls && !connection.secure) throw new ConnectionFailure(`${remote} did not offer STARTTLS, which is required`, true);
+    if (target.tlsa && target.tlsa.length > 0) {
+      // Nothing has been sent yet but EHLO: a chain that does not match the TLSA records ends it here.
+      const socket = (connection as unknown as { _socket: TLSSocket })._socket;
+      if (!matchesTlsa(peerChain(socket), target.tlsa, target.hostname)) {
+        throw new ConnectionFailure(`the certificate of ${remote} does not match its DANE TLSA records`, true);
+      }
+    }
     const encrypted = connection.secure;
     try {
       const info = await send(connection, message);

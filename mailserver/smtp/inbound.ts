@@ -72,10 +72,10 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
     if (plan.forwards.length > 0) {
       // Forwarded mail leaves with a sender of ours (SRS), so the next server's SPF check passes.
       const forwarder = recipientServices.srs.forward(sender, config.domain);
-      queued.push(await options.enqueue({ sender: forwarder, recipients: plan.forwards, raw: normalizeLineEndings(raw), origin: 'forward' }));
+      queued.push(await options.enqueue({ sender: forwarder, recipients: plan.forwards, raw, origin: 'forward' }));
     }
     if (plan.relayed.length > 0) {
-      queued.push(await options.enqueue({ sender, recipients: plan.relayed, raw: normalizeLineEndings(raw), origin: 'relay' }));
+      queued.push(await options.enqueue({ sender, recipients: plan.relayed, raw, origin: 'relay' }));
     }
     return queued.length > 0 ? `2.0.0 Accepted, id ${id}, queued as ${queued.join(' ')}` : `2.0.0 Delivered, id ${id}`;
   };
@@ -94,6 +94,8 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
     size: options.maxMessageBytes,
     // Every DNS lookup must go through the one resolver (MAILWERK_DNS); that arrives with the rest of this issue.
     disableReverseLookup: true,
+    maxCommandLength: config.smtp.maxLineLength,
+    socketTimeout: config.smtp.timeout * 1000,
     logger: false,
     onConnect(session, callback) {
       if (!perIp.acquire(session.remoteAddress)) {
@@ -140,7 +142,9 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
         const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const auth = await checkSender(message, { ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname: config.hostname }, options.resolver);
         log.info('smtp.auth', { id, remote: session.remoteAddress, ...auth.summary });
-        const raw = Buffer.concat([Buffer.from(trace), Buffer.from(auth.headers), message]);
+        // Like Postfix's smtpd_forbid_bare_newline=normalize: only CRLF.CRLF ends DATA (smtp-server), and a
+        // bare LF or CR inside the message is stored as the line end it was meant to be.
+        const raw = normalizeLineEndings(Buffer.concat([Buffer.from(trace), Buffer.from(auth.headers), message]));
         const outcome = await deliver(plan, sender, raw, id);
         if (typeof outcome === 'string') return callback(null, outcome);
         callback(outcome);

@@ -154,6 +154,8 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
     hideENHANCEDSTATUSCODES: false,
     size: options.maxMessageBytes,
     disableReverseLookup: true,
+    maxCommandLength: config.smtp.maxLineLength,
+    socketTimeout: config.smtp.timeout * 1000,
     logger: false,
     onConnect(session, callback) {
       if (!perIp.acquire(session.remoteAddress)) {
