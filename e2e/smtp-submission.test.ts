@@ -118,6 +118,28 @@ describe('SMTP submission and the outbound queue', () => {
     await assert.rejects(anonymous.sendMail({ from: user, to: 'carol@remote.test', text: 'x' }), (error: Error & { responseCode?: number }) => error.responseCode === 530);
   });
 
+  it('files a copy in Sent only when asked to (the gateway’s header), and strips that header', async () => {
+    await transport().sendMail({ from: user, to: 'bob@example.test', subject: 'Keep a copy', text: 'x', headers: { 'X-Mailwerk-Copy-To-Sent': 'yes' } });
+    await transport().sendMail({ from: user, to: 'bob@example.test', subject: 'No copy', text: 'x' });
+    const c = new ImapFlow({ host: '127.0.0.1', port: mw.ports.imaps!, secure: true, tls: { ca: [mw.ca], servername: 'localhost' }, auth: { user, pass: password }, logger: false });
+    await c.connect();
+    const lock = await c.getMailboxLock('Sent');
+    const sent: Array<{ source: string; flags: Set<string> }> = [];
+    try {
+      if ((c.mailbox as { exists: number }).exists > 0) for await (const m of c.fetch('1:*', { source: true, flags: true })) sent.push({ source: m.source!.toString(), flags: m.flags! });
+    } finally {
+      lock.release();
+    }
+    await c.logout();
+    assert.equal(sent.length, 1);
+    assert.match(sent[0]!.source, /Subject: Keep a copy/);
+    assert.ok(sent[0]!.flags.has('\\Seen'));
+    assert.doesNotMatch(sent[0]!.source, /X-Mailwerk-Copy-To-Sent/i);
+    const bobs = await inbox('bob@example.test', 'bob-password-1');
+    const copy = bobs.find((m) => m.includes('Subject: Keep a copy'))!;
+    assert.doesNotMatch(copy, /X-Mailwerk-Copy-To-Sent/i);
+  });
+
   it('works on the implicit-TLS port too', async () => {
     const info = await transport(undefined, mw.ports.submissions!).sendMail({ from: user, to: 'bob@example.test', subject: 'over 465', text: 'x' });
     assert.match(info.response, /^250 2\.0\.0 Delivered/);

@@ -10,22 +10,26 @@ export interface LocalDeliveryResult {
 export const isOverQuota = (error: unknown): boolean => error instanceof StoreError && error.code === 'OVERQUOTA';
 
 /**
- * Store one message in a mailbox of each account; resolves once every copy is committed (the store's
- * group commit puts them in one fsync). One account's failure does not stop the others.
+ * Store one message in a mailbox of each account: its bytes once, shared (a message to many recipients is
+ * stored once), each copy with its own UID. Resolves once every copy is committed, in one fsync. One
+ * account's failure (a full mailbox) does not stop the others.
  */
 export async function deliverToAccounts(store: MailStore, accounts: Account[], raw: Buffer, mailboxName = 'INBOX', flags: string[] = []): Promise<LocalDeliveryResult> {
-  const results = await Promise.allSettled(
-    accounts.map(async (account) => {
-      const mailbox = await store.getMailbox(account.id, mailboxName);
-      if (!mailbox) throw new StoreError('NONEXISTENT', `${mailboxName} is missing for ${account.address}`);
-      await store.append(account.id, mailbox.id, [{ raw, flags }]);
-    }),
-  );
   const result: LocalDeliveryResult = { delivered: [], failed: [] };
-  results.forEach((outcome, i) => {
-    const account = accounts[i]!;
-    if (outcome.status === 'fulfilled') result.delivered.push(account);
-    else result.failed.push({ account, error: outcome.reason });
+  const ready: Array<{ account: Account; mailboxId: number }> = [];
+  for (const account of accounts) {
+    const mailbox = await store.getMailbox(account.id, mailboxName).catch(() => null);
+    if (mailbox) ready.push({ account, mailboxId: mailbox.id });
+    else result.failed.push({ account, error: new StoreError('NONEXISTENT', `${mailboxName} is missing for ${account.address}`) });
+  }
+  const outcomes = await store.deliver(
+    ready.map(({ account, mailboxId }) => ({ accountId: account.id, mailboxId })),
+    { raw, flags },
+  );
+  outcomes.forEach((outcome, i) => {
+    const { account } = ready[i]!;
+    if (outcome.ok) result.delivered.push(account);
+    else result.failed.push({ account, error: outcome.error });
   });
   return result;
 }

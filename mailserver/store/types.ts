@@ -80,6 +80,15 @@ export interface NewMessage {
   internalDate?: number;
 }
 
+export interface DeliveryTarget {
+  accountId: string;
+  mailboxId: number;
+  /** Flags for this copy (default: the message's). */
+  flags?: string[];
+}
+
+export type DeliveryOutcome = { ok: true; uidValidity: number; uid: number } | { ok: false; error: unknown };
+
 export interface AppendResult {
   uidValidity: number;
   uids: number[];
@@ -180,6 +189,11 @@ export interface MailStore {
   firstUnseen(mailboxId: number): Promise<number | null>;
 
   append(accountId: string, mailboxId: number, messages: NewMessage[]): Promise<AppendResult>;
+  /**
+   * One message into several accounts' mailboxes (SMTP delivery): parsed once, its bytes stored once and
+   * shared, each copy with its own UID, flags and quota check. One commit; outcomes in target order.
+   */
+  deliver(targets: DeliveryTarget[], message: NewMessage): Promise<DeliveryOutcome[]>;
   /** Rows for the given UIDs (ascending), in batches. */
   fetch(mailboxId: number, uids: number[], options: FetchOptions): AsyncIterable<FetchRow[]>;
   raw(contentId: number): Promise<Buffer>;

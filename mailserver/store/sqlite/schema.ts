@@ -3,9 +3,10 @@ import type { Database } from 'better-sqlite3';
 /**
  * Schema of the embedded store. Raw messages live in their own table so that scans over metadata
  * (FETCH of 100,000 envelopes, SEARCH) never walk blob overflow pages. Contents are shared by copies
- * (EMAILID stays the same across COPY, RFC 8474) and reference-counted.
+ * (EMAILID stays the same across COPY, RFC 8474) and reference-counted; a blob is shared by the contents
+ * of every account one delivery reached (a message to many recipients is stored once).
  */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -36,6 +37,7 @@ CREATE TABLE IF NOT EXISTS subscriptions (
 CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY AUTOINCREMENT, raw BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS contents (
   id INTEGER PRIMARY KEY,
+  blob_id INTEGER,
   account_id TEXT NOT NULL,
   refs INTEGER NOT NULL,
   size INTEGER NOT NULL,
@@ -102,6 +104,20 @@ CREATE VIRTUAL TABLE IF NOT EXISTS contents_fts USING fts5(
 export function migrate(db: Database): void {
   db.exec(DDL);
   const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as { value: number } | undefined;
-  if (!row) db.prepare(`INSERT INTO meta (key, value) VALUES ('schema', ?)`).run(SCHEMA_VERSION);
-  else if (row.value > SCHEMA_VERSION) throw new Error(`store schema ${row.value} is newer than this Mailwerk (${SCHEMA_VERSION})`);
+  if (row && row.value > SCHEMA_VERSION) throw new Error(`store schema ${row.value} is newer than this Mailwerk (${SCHEMA_VERSION})`);
+  db.transaction(() => {
+    if (row && row.value < 2) upgradeToSharedBlobs(db);
+    db.exec('CREATE INDEX IF NOT EXISTS contents_blob ON contents (blob_id)');
+    db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`).run(SCHEMA_VERSION);
+  })();
+}
+
+/** Version 1 named each content after its blob; version 2 links them, so one blob can serve many accounts. */
+function upgradeToSharedBlobs(db: Database): void {
+  const columns = (db.prepare('PRAGMA table_info(contents)').all() as Array<{ name: string }>).map((c) => c.name);
+  if (!columns.includes('blob_id')) db.exec('ALTER TABLE contents ADD COLUMN blob_id INTEGER');
+  db.exec('UPDATE contents SET blob_id = id WHERE blob_id IS NULL');
+  // Content ids now come from their own sequence; it starts above every id a blob or content ever had.
+  const highest = db.prepare(`SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'blobs'), 0), coalesce((SELECT max(id) FROM contents), 0))`).pluck().get() as number;
+  db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('content_seq', ?)`).run(highest);
 }

@@ -13,6 +13,8 @@ import {
   MAILBOX_DELIMITER,
   StoreError,
   type AppendResult,
+  type DeliveryOutcome,
+  type DeliveryTarget,
   type CopyResult,
   type FetchOptions,
   type FetchRow,
@@ -156,10 +158,10 @@ export class SqliteStore implements MailStore {
       ),
       bumpMailbox: p('UPDATE mailboxes SET uid_next = ?, highest_modseq = ?, messages = messages + ? WHERE id = ?'),
       insertBlob: p('INSERT INTO blobs (raw) VALUES (?)'),
-      insertContent: p(`INSERT INTO contents (id, account_id, refs, size, thread_id, sent_date, message_id, envelope,
+      insertContent: p(`INSERT INTO contents (id, blob_id, account_id, refs, size, thread_id, sent_date, message_id, envelope,
           preview, subject, base_subject, addr_from, addr_to, addr_cc, addr_bcc, sort_from, sort_to,
           sort_cc, display_from, display_to)
-        VALUES (@id, @account, 1, @size, @thread, @sentDate, @messageId, @envelope, @preview,
+        VALUES (@id, @blobId, @account, 1, @size, @thread, @sentDate, @messageId, @envelope, @preview,
           @subject, @baseSubject, @from, @to, @cc, @bcc, @sortFrom, @sortTo, @sortCc, @displayFrom, @displayTo)`),
       insertExtras: p(`INSERT INTO content_extras (id, body_structure, body, refs_json, header_text, parsed)
         VALUES (@id, @bodyStructure, @body, @refs, @headerText, @parsed)`),
@@ -178,8 +180,10 @@ export class SqliteStore implements MailStore {
       addRef: p('UPDATE contents SET refs = refs + 1 WHERE id = ?'),
       dropRef: p('UPDATE contents SET refs = refs - 1 WHERE id = ? RETURNING refs'),
       deleteContent: p('DELETE FROM contents WHERE id = ?'),
-      deleteBlob: p('DELETE FROM blobs WHERE id = ?'),
-      blob: p('SELECT raw FROM blobs WHERE id = ?'),
+      // A blob goes with the last content that uses it (one delivery to many accounts shares one blob).
+      deleteBlob: p('DELETE FROM blobs WHERE id = @blob AND NOT EXISTS (SELECT 1 FROM contents WHERE blob_id = @blob)'),
+      blobOf: p('SELECT blob_id FROM contents WHERE id = ?').pluck(),
+      blob: p('SELECT raw FROM blobs WHERE id = (SELECT blob_id FROM contents WHERE id = ?)'),
       tree: p('SELECT parsed FROM content_extras WHERE id = ?'),
       uids: p('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').pluck(),
       meta: p('SELECT value FROM meta WHERE key = ?').pluck(),
@@ -419,7 +423,8 @@ export class SqliteStore implements MailStore {
       const uids: number[] = [];
       const now = Date.now();
       for (const message of prepared) {
-        const contentId = this.insertContent(accountId, message);
+        const blobId = Number(this.stmts.insertBlob!.run(message.raw).lastInsertRowid);
+        const contentId = this.insertContent(accountId, message, blobId);
         this.stmts.insertMessage!.run(mailboxId, uid, contentId, modseq, message.raw.length, encodeFlags(message.flags), message.internalDate, now);
         uids.push(uid++);
       }
@@ -429,6 +434,42 @@ export class SqliteStore implements MailStore {
     });
     this.notify(accountId, mailboxId);
     return result;
+  }
+
+  async deliver(targets: DeliveryTarget[], message: NewMessage): Promise<DeliveryOutcome[]> {
+    if (targets.length === 0) return [];
+    const prepared = await this.prepareMessage(message);
+    const outcomes = await this.commit.write(() => {
+      // The bytes once; then, per account, its own index rows in a savepoint, so one full mailbox does
+      // not stop the others.
+      const blobId = Number(this.stmts.insertBlob!.run(prepared.raw).lastInsertRowid);
+      const results = targets.map((target): DeliveryOutcome => {
+        try {
+          return { ok: true, ...this.db.transaction(() => this.insertDelivered(target, prepared, blobId))() };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      });
+      if (results.every((r) => !r.ok)) this.stmts.deleteBlob!.run({ blob: blobId });
+      return results;
+    });
+    targets.forEach((target, i) => {
+      if (outcomes[i]!.ok) this.notify(target.accountId, target.mailboxId);
+    });
+    return outcomes;
+  }
+
+  private insertDelivered(target: DeliveryTarget, message: PreparedForInsert, blobId: number): { uidValidity: number; uid: number } {
+    const box = this.requireMailboxById(target.mailboxId);
+    if (box.account_id !== target.accountId) throw new StoreError('NONEXISTENT', 'Mailbox does not exist');
+    this.checkQuota(target.accountId, message.raw.length);
+    const contentId = this.insertContent(target.accountId, message, blobId);
+    const modseq = box.highest_modseq + 1;
+    const flags = target.flags ? normalizeFlags(target.flags) : message.flags;
+    this.stmts.insertMessage!.run(target.mailboxId, box.uid_next, contentId, modseq, message.raw.length, encodeFlags(flags), message.internalDate, Date.now());
+    this.stmts.bumpMailbox!.run(box.uid_next + 1, modseq, 1, target.mailboxId);
+    this.stmts.addUsage!.run(message.raw.length, 1, target.accountId);
+    return { uidValidity: box.uid_validity, uid: box.uid_next };
   }
 
   private checkQuota(accountId: string, addBytes: number): void {
@@ -453,12 +494,20 @@ export class SqliteStore implements MailStore {
     return contentId;
   }
 
-  private insertContent(accountId: string, message: PreparedForInsert): number {
+  /** Content ids (EMAILID) come from a sequence that never goes back, so an id never names another message. */
+  private nextContentId(): number {
+    const next = ((this.stmts.meta!.get('content_seq') as number | undefined) ?? 0) + 1;
+    this.stmts.setMeta!.run('content_seq', next);
+    return next;
+  }
+
+  private insertContent(accountId: string, message: PreparedForInsert, blobId: number): number {
     const { parsed } = message;
-    const contentId = Number(this.stmts.insertBlob!.run(message.raw).lastInsertRowid);
+    const contentId = this.nextContentId();
     const thread = this.threadFor(accountId, parsed, contentId);
     this.stmts.insertContent!.run({
       id: contentId,
+      blobId,
       account: accountId,
       size: message.raw.length,
       thread,
@@ -494,9 +543,10 @@ export class SqliteStore implements MailStore {
   private releaseContent(contentId: number): void {
     const row = this.stmts.dropRef!.get(contentId) as { refs: number } | undefined;
     if (row && row.refs <= 0) {
+      const blobId = this.stmts.blobOf!.get(contentId) as number;
       this.stmts.deleteContent!.run(contentId);
       this.stmts.deleteExtras!.run(contentId);
-      this.stmts.deleteBlob!.run(contentId);
+      this.stmts.deleteBlob!.run({ blob: blobId });
       this.indexer.forget(contentId);
     }
   }
