@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { startDnsServer, type TestDnsServer } from './dns-server.ts';
-import { startWithUser, type Mailwerk } from './harness.ts';
+import { runCli, startWithUser, type Mailwerk } from './harness.ts';
 import { startSink, type SmtpSink } from './smtp-sink.ts';
 
 type SmtpFailure = Error & { responseCode?: number; response?: string; rejectedErrors?: Array<{ responseCode?: number; response?: string }> };
@@ -100,5 +100,40 @@ describe('filtering relay and forwarding', () => {
       inbound().sendMail({ envelope: { from: '', to: [forged] }, from: 'x@remote.test', to: forged, subject: 'x', text: 'x' } as never),
       (e: SmtpFailure) => /^550 5\.1\.1 /.test(e.rejectedErrors?.[0]?.response ?? e.response ?? ''),
     );
+  });
+});
+
+/** MAILWERK_RELAY_NETWORKS: listed client networks may relay anywhere without AUTH; nobody else may. */
+describe('relay networks', () => {
+  let mw: Mailwerk;
+  let dns: TestDnsServer;
+  let mx: SmtpSink;
+
+  before(async () => {
+    mx = await startSink();
+    dns = await startDnsServer({ 'remote.test': { MX: [{ exchange: 'mx.remote.test', priority: 10 }] }, 'mx.remote.test': { A: ['127.0.0.1'] } });
+    mw = await startWithUser('keeper@example.test', 'keeper-password-1', { MAILWERK_DNS: dns.address, MAILWERK_QUEUE_MX_PORT: String(mx.port), MAILWERK_RELAY_NETWORKS: '192.0.2.0/24, 127.0.0.1/32' });
+  });
+  after(async () => {
+    await mw?.cleanup();
+    await mx?.close();
+    await dns?.close();
+  });
+
+  it('relays mail from a listed network to a remote domain through the queue', async () => {
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: mw.ports.smtp!, secure: false, tls: { rejectUnauthorized: false }, name: 'printer.office.example' });
+    const info = await transport.sendMail({ envelope: { from: 'printer@office.example', to: ['someone@remote.test'] }, from: 'printer@office.example', to: 'someone@remote.test', subject: 'Scan', text: 'x' });
+    assert.match(info.response, /^250 2\.0\.0 Accepted, id \w+, queued as \w+/);
+    const [relayed] = await mx.waitFor(1);
+    assert.equal(relayed!.from, 'printer@office.example');
+    assert.deepEqual(relayed!.to, ['someone@remote.test']);
+  });
+
+  it('refuses a configuration that is not a list of networks, naming the variable', async () => {
+    const checked = await mw.cli(['config', 'check']);
+    assert.equal(checked.code, 0, checked.stderr);
+    const bad = await runCli({ ...mw.env, MAILWERK_RELAY_NETWORKS: '10.0.0.0/99' }, ['config', 'check']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /MAILWERK_RELAY_NETWORKS/);
   });
 });

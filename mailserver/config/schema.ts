@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NetworkList } from '../security/networks.ts';
 
 /**
  * The whole configuration, after the file and the MAILWERK_* variables are merged.
@@ -87,7 +88,16 @@ export const configSchema = z.object({
     .default('internal'),
   dnsbl: commaList.default([]),
   dnswl: commaList.default([]),
-  relayNetworks: commaList.pipe(z.array(cidr)).default([]),
+  relayNetworks: commaList
+    .pipe(z.array(cidr))
+    .refine((list) => {
+      try {
+        return new NetworkList(list).size >= 0;
+      } catch {
+        return false;
+      }
+    }, 'must be addresses or CIDRs such as 10.0.0.0/8 or 2001:db8::/32')
+    .default([]),
   /** Allow LOGIN / AUTH PLAIN without TLS from loopback clients (off: TLS is always required first). */
   allowPlaintextLoopback: bool.default(false),
   quota: z.object({ defaultBytes: byteSize.default(1024 ** 3) }).prefault({}),

@@ -17,6 +17,7 @@ import { normalizeLineEndings } from '../queue/line-endings.ts';
 import type { NewQueuedMessage } from '../queue/types.ts';
 import { reply, type SmtpReply } from './replies.ts';
 import { ConnectionLimiter } from '../security/connection-limits.ts';
+import { NetworkList } from '../security/networks.ts';
 
 export interface InboundOptions {
   config: Config;
@@ -48,6 +49,7 @@ function receivedHeader(session: SMTPServerSession, hostname: string, id: string
 export function createInboundServer(options: InboundOptions): SMTPServer {
   const { config, directory, store, log } = options;
   const recipientServices = options.recipients;
+  const relayNetworks = new NetworkList(config.relayNetworks);
   const perIp = new ConnectionLimiter(config.smtp.maxConnectionsPerIp);
   const errors = new Map<string, number>();
   /** Count a refusal; past the limit the session ends with 421 instead of the refusal. */
@@ -60,11 +62,11 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
   /** Local copies, then forwards and relayed copies into the queue; the reply once all of it is durable. */
   const deliver = async (plan: DeliveryPlan, sender: string, raw: Buffer, id: string): Promise<string | SmtpReply> => {
     const { failed } = await deliverToAccounts(store, plan.accounts, raw);
-    log.info('smtp.delivered', { id, recipients: plan.accounts.length, failed: failed.length, forwards: plan.forwards.length, relayed: plan.relayed.length, bytes: raw.length });
+    log.info('smtp.delivered', { id, recipients: plan.accounts.length, failed: failed.length, forwards: plan.forwards.length, relayed: plan.relayed.length + plan.remote.length, bytes: raw.length });
     if (failed.length > 0) {
       // One reply covers every recipient: a temporary failure makes the sender retry, which can duplicate
       // a copy already stored but never loses one.
-      const onlyLocal = plan.forwards.length === 0 && plan.relayed.length === 0;
+      const onlyLocal = plan.forwards.length === 0 && plan.relayed.length === 0 && plan.remote.length === 0;
       if (onlyLocal && failed.length === plan.accounts.length && failed.every((f) => isOverQuota(f.error))) return reply(552, '5.2.2', `Mailbox is full (id ${id})`);
       return reply(451, '4.3.0', `Delivery failed for some recipients; please retry (id ${id})`);
     }
@@ -74,8 +76,10 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
       const forwarder = recipientServices.srs.forward(sender, config.domain);
       queued.push(await options.enqueue({ sender: forwarder, recipients: plan.forwards, raw, origin: 'forward' }));
     }
-    if (plan.relayed.length > 0) {
-      queued.push(await options.enqueue({ sender, recipients: plan.relayed, raw, origin: 'relay' }));
+    // Relay domains' recipients and, from trusted networks only (RCPT refused the rest), remote ones.
+    const relayed = [...plan.relayed, ...plan.remote];
+    if (relayed.length > 0) {
+      queued.push(await options.enqueue({ sender, recipients: relayed, raw, origin: 'relay' }));
     }
     return queued.length > 0 ? `2.0.0 Accepted, id ${id}, queued as ${queued.join(' ')}` : `2.0.0 Delivered, id ${id}`;
   };
@@ -116,6 +120,11 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
       }
       void (async () => {
         const decision = await decideRecipient(recipientServices, address.address);
+        if (decision.kind === 'refuse' && decision.reply.responseCode === 554 && relayNetworks.contains(session.remoteAddress)) {
+          // MAILWERK_RELAY_NETWORKS: an admin trusts this client to send anywhere (e.g. an office printer).
+          log.info('smtp.rcpt.relay-network', { remote: session.remoteAddress, rcpt: address.address });
+          return callback();
+        }
         if (decision.kind === 'refuse') {
           log.info('smtp.rcpt.refused', { remote: session.remoteAddress, rcpt: address.address, code: decision.reply.responseCode });
           // A temporary refusal (callout could not ask) is not the client's error.
