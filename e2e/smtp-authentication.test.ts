@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { startDnsServer, type TestDnsServer } from './dns-server.ts';
 import { startMailwerk, type Mailwerk } from './harness.ts';
+import { waitForMailbox } from './mail-helpers.ts';
 
 /**
  * Two Mailwerk installations talking through DNS the test serves: mail from a.test, signed and sent by
@@ -43,23 +43,7 @@ describe('sender authentication between two Mailwerk servers', () => {
     await dns?.close();
   });
 
-  async function bobsMail(count: number): Promise<string[]> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const c = new ImapFlow({ host: '127.0.0.1', port: receiver.ports.imaps!, secure: true, tls: { ca: [receiver.ca], servername: 'localhost' }, auth: { user: 'bob@b.test', pass: 'bob-password-1' }, logger: false });
-      await c.connect();
-      const sources: string[] = [];
-      const lock = await c.getMailboxLock('INBOX');
-      try {
-        if ((c.mailbox as { exists: number }).exists > 0) for await (const m of c.fetch('1:*', { source: true })) sources.push(m.source!.toString());
-      } finally {
-        lock.release();
-      }
-      await c.logout();
-      if (sources.length >= count || Date.now() > deadline) return sources;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const bobsMail = (count: number) => waitForMailbox(receiver, 'bob@b.test', 'bob-password-1', (s) => s.length >= count);
 
   it('records spf=pass, dkim=pass and dmarc=pass for mail the sender’s server signed', async () => {
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sender.ports.submissions!, secure: true, tls: { ca: [sender.ca], servername: 'localhost' }, auth: { user: 'alice@a.test', pass: 'alice-password-1' } });

@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { startDnsServer, type TestDnsServer } from './dns-server.ts';
 import { startWithUser, type Mailwerk } from './harness.ts';
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { closedPort, mailboxSources } from './mail-helpers.ts';
 
 /** The token of one of our messages, from its Subject header (the Received header may come first). */
 const tokenOf = (source: string): string | undefined => /^Subject: crash (\S+)\r?$/m.exec(source)?.[1];
@@ -82,20 +72,7 @@ describe('SMTP crash safety', () => {
     text: `${token}\r\n` + `${'x'.repeat(60)}\r\n`.repeat(16 + ((n * 7919) % 480)) + `END ${token}\r\n`,
   });
 
-  async function inboxSources(): Promise<string[]> {
-    const c = new ImapFlow({ host: '127.0.0.1', port: mw.ports.imaps!, secure: true, tls: { ca: [mw.ca], servername: 'localhost' }, auth: { user, pass: password }, logger: false });
-    c.on('error', () => {});
-    await c.connect();
-    const sources: string[] = [];
-    const lock = await c.getMailboxLock('INBOX');
-    try {
-      if ((c.mailbox as { exists: number }).exists > 0) for await (const m of c.fetch('1:*', { source: true })) sources.push(m.source!.toString());
-    } finally {
-      lock.release();
-    }
-    await c.logout();
-    return sources;
-  }
+  const inboxSources = () => mailboxSources(mw, user, password);
 
   /** Every queued message's raw bytes and its recipients still waiting, read straight from the queue database. */
   function queueContents(): Array<{ id: string; raw: string; waiting: string[] }> {

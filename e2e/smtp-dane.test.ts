@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import nodemailer from 'nodemailer';
 import { startDnsServer, type TestDnsServer } from './dns-server.ts';
 import { startWithUser, type Mailwerk } from './harness.ts';
+import { submissionTransport } from './mail-helpers.ts';
 import { startSink, type SmtpSink } from './smtp-sink.ts';
 
 /** A DANE-EE record (3 1 1): SHA-256 of the certificate's public key. */
@@ -46,10 +46,7 @@ describe('DANE on outbound delivery', () => {
     await dns?.close();
   });
 
-  const send = (to: string) =>
-    nodemailer
-      .createTransport({ host: '127.0.0.1', port: mw.ports.submissions!, secure: true, tls: { ca: [mw.ca], servername: 'localhost' }, auth: { user, pass: password } })
-      .sendMail({ from: user, to, subject: `to ${to}`, text: 'x' });
+  const send = (to: string) => submissionTransport(mw, user, password).sendMail({ from: user, to, subject: `to ${to}`, text: 'x' });
 
   it('delivers over TLS to an MX whose certificate matches its authenticated TLSA record', async () => {
     await send('ann@dane.test');

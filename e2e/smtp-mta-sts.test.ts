@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
-import nodemailer from 'nodemailer';
 import { loadOrCreateCertificate } from '../mailserver/tls/certificate.ts';
 import { startDnsServer, type TestDnsServer } from './dns-server.ts';
 import { startWithUser, type Mailwerk } from './harness.ts';
+import { submissionTransport } from './mail-helpers.ts';
 import { startSink, type SmtpSink } from './smtp-sink.ts';
 
 /** Policies served at https://mta-sts.DOMAIN/.well-known/mta-sts.txt, by Host header. */
@@ -76,10 +76,7 @@ describe('MTA-STS on outbound delivery', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const send = (to: string) =>
-    nodemailer
-      .createTransport({ host: '127.0.0.1', port: mw.ports.submissions!, secure: true, tls: { ca: [mw.ca], servername: 'localhost' }, auth: { user, pass: password } })
-      .sendMail({ from: user, to, subject: `to ${to}`, text: 'x' });
+  const send = (to: string) => submissionTransport(mw, user, password).sendMail({ from: user, to, subject: `to ${to}`, text: 'x' });
 
   async function queued(address: string): Promise<string> {
     const deadline = Date.now() + 10_000;

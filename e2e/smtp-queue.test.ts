@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ImapFlow } from 'imapflow';
-import nodemailer from 'nodemailer';
 import { startDnsServer, type TestDnsServer } from './dns-server.ts';
 import { startWithUser, type Mailwerk } from './harness.ts';
+import { closedPort, submissionTransport, waitForMailbox } from './mail-helpers.ts';
 import { startSink, type SmtpSink } from './smtp-sink.ts';
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /**
  * The queue when the remote is down: retries with backoff, a delay warning, a final bounce once the
@@ -46,29 +35,8 @@ describe('outbound queue with a remote that is down', () => {
     await dns?.close();
   });
 
-  const send = (subject: string) =>
-    nodemailer
-      .createTransport({ host: '127.0.0.1', port: mw.ports.submissions!, secure: true, tls: { ca: [mw.ca], servername: 'localhost' }, auth: { user, pass: password } })
-      .sendMail({ from: user, to: 'carol@down.test', subject, text: 'Are you there?' });
-
-  async function inboxUntil(predicate: (sources: string[]) => boolean, timeoutMs = 20_000): Promise<string[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const c = new ImapFlow({ host: '127.0.0.1', port: mw.ports.imaps!, secure: true, tls: { ca: [mw.ca], servername: 'localhost' }, auth: { user, pass: password }, logger: false });
-      await c.connect();
-      const sources: string[] = [];
-      const lock = await c.getMailboxLock('INBOX');
-      try {
-        if ((c.mailbox as { exists: number }).exists > 0) for await (const m of c.fetch('1:*', { source: true })) sources.push(m.source!.toString());
-      } finally {
-        lock.release();
-      }
-      await c.logout();
-      if (predicate(sources)) return sources;
-      if (Date.now() > deadline) assert.fail(`condition not met; INBOX has ${sources.length} messages`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  const send = (subject: string) => submissionTransport(mw, user, password).sendMail({ from: user, to: 'carol@down.test', subject, text: 'Are you there?' });
+  const inboxUntil = (done: (sources: string[]) => boolean) => waitForMailbox(mw, user, password, done);
 
   it('keeps retrying, warns the sender, then bounces when the lifetime is over', async () => {
     const info = await send('Nobody home');

@@ -6,6 +6,7 @@ import nodemailer from 'nodemailer';
 import { DnsResolver } from '../mailserver/dns/resolver.ts';
 import { startDnsServer, type TestDnsServer } from './dns-server.ts';
 import { startWithUser, type Mailwerk } from './harness.ts';
+import { mailboxSources, waitForMailbox } from './mail-helpers.ts';
 import { startSink, type SmtpSink } from './smtp-sink.ts';
 
 /**
@@ -38,28 +39,8 @@ describe('SMTP submission and the outbound queue', () => {
   const transport = (auth = { user, pass: password }, port = mw.ports.submission!) =>
     nodemailer.createTransport({ host: '127.0.0.1', port, secure: port === mw.ports.submissions, requireTLS: true, tls: { ca: [mw.ca], servername: 'localhost' }, auth });
 
-  async function inbox(address: string, pass: string): Promise<string[]> {
-    const c = new ImapFlow({ host: '127.0.0.1', port: mw.ports.imaps!, secure: true, tls: { ca: [mw.ca], servername: 'localhost' }, auth: { user: address, pass }, logger: false });
-    await c.connect();
-    const sources: string[] = [];
-    const lock = await c.getMailboxLock('INBOX');
-    try {
-      if ((c.mailbox as { exists: number }).exists > 0) for await (const m of c.fetch('1:*', { source: true })) sources.push(m.source!.toString());
-    } finally {
-      lock.release();
-    }
-    await c.logout();
-    return sources;
-  }
-
-  async function waitForInbox(address: string, pass: string, count: number): Promise<string[]> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const sources = await inbox(address, pass);
-      if (sources.length >= count || Date.now() > deadline) return sources;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const inbox = (address: string, pass: string) => mailboxSources(mw, address, pass);
+  const waitForInbox = (address: string, pass: string, count: number) => waitForMailbox(mw, address, pass, (s) => s.length >= count);
 
   it('signs and sends remote mail over STARTTLS to the MX, and delivers local recipients directly', async () => {
     const info = await transport().sendMail({

@@ -16,7 +16,7 @@ import type { Srs } from './srs.ts';
 import { normalizeLineEndings } from '../queue/line-endings.ts';
 import type { NewQueuedMessage } from '../queue/types.ts';
 import { reply, type SmtpReply } from './replies.ts';
-import { ConnectionLimiter } from '../security/connection-limits.ts';
+import { sharedServerOptions } from './server-options.ts';
 import { NetworkList } from '../security/networks.ts';
 
 export interface InboundOptions {
@@ -50,7 +50,6 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
   const { config, directory, store, log } = options;
   const recipientServices = options.recipients;
   const relayNetworks = new NetworkList(config.relayNetworks);
-  const perIp = new ConnectionLimiter(config.smtp.maxConnectionsPerIp);
   const errors = new Map<string, number>();
   /** Count a refusal; past the limit the session ends with 421 instead of the refusal. */
   const refuse = (session: SMTPServerSession, refusal: SmtpReply): SmtpReply => {
@@ -85,33 +84,10 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
   };
 
   const server = new SMTPServer({
-    name: config.hostname,
+    ...sharedServerOptions(config, options.tls, options.maxMessageBytes, (session) => errors.delete(session.id)),
     banner: 'Mailwerk ESMTP ready',
-    key: options.tls.key,
-    cert: options.tls.cert,
     disabledCommands: ['AUTH'],
-    hideENHANCEDSTATUSCODES: false,
-    // DSN (NOTIFY/RET/ENVID) and REQUIRETLS are not honoured by the queue yet, so they are not offered.
-    hideDSN: true,
-    hideREQUIRETLS: true,
     authOptional: true,
-    size: options.maxMessageBytes,
-    // Every DNS lookup must go through the one resolver (MAILWERK_DNS); that arrives with the rest of this issue.
-    disableReverseLookup: true,
-    maxCommandLength: config.smtp.maxLineLength,
-    socketTimeout: config.smtp.timeout * 1000,
-    logger: false,
-    onConnect(session, callback) {
-      if (!perIp.acquire(session.remoteAddress)) {
-        (session as SMTPServerSession & { overLimit?: boolean }).overLimit = true;
-        return callback(reply(421, '4.7.0', 'Too many connections from your address; try again later'));
-      }
-      callback();
-    },
-    onClose(session) {
-      errors.delete(session.id);
-      if (!(session as SMTPServerSession & { overLimit?: boolean }).overLimit) perIp.release(session.remoteAddress);
-    },
     onRcptTo(address, session, callback) {
       const limit = config.smtp.maxRecipients;
       if (session.envelope.rcptTo.length >= limit) {

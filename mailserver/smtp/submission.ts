@@ -11,7 +11,6 @@ import { normalizeLineEndings } from '../queue/line-endings.ts';
 import type { NewQueuedMessage } from '../queue/types.ts';
 import type { AuthThrottle } from '../security/auth-throttle.ts';
 import { isLoopback } from '../security/connection-limits.ts';
-import { ConnectionLimiter } from '../security/connection-limits.ts';
 import type { MailStore } from '../store/types.ts';
 import type { TlsMaterial } from '../tls/certificate.ts';
 import './auth-over-tls.ts';
@@ -23,6 +22,7 @@ import { planDelivery } from './delivery-plan.ts';
 import { decideRecipient, type RecipientServices } from './recipients.ts';
 import { reply, type SmtpReply } from './replies.ts';
 import { maySendAs } from './sender-policy.ts';
+import { sharedServerOptions } from './server-options.ts';
 import type { SendingLimits } from './sending-limits.ts';
 
 /** The gateway asks for a Sent copy with this header; it is removed before the message goes anywhere. */
@@ -66,7 +66,6 @@ function receivedHeader(session: Session, hostname: string, id: string): string 
  */
 export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
   const { config, directory, store, log, throttle, limits } = options;
-  const perIp = new ConnectionLimiter(config.smtp.maxConnectionsPerIp);
 
   const authenticate = async (auth: SMTPServerAuthentication, session: Session): Promise<SessionUser | SmtpReply> => {
     if (!session.secure && !(config.allowPlaintextLoopback && isLoopback(session.remoteAddress))) {
@@ -137,36 +136,15 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
   };
 
   const server = new SMTPServer({
-    name: config.hostname,
+    ...sharedServerOptions(config, options.tls, options.maxMessageBytes),
     banner: 'Mailwerk ESMTP submission ready',
-    ...({ plaintextAuthAllowed: (remote: string) => config.allowPlaintextLoopback && isLoopback(remote) } as object),
     secure: options.implicitTls,
-    key: options.tls.key,
-    cert: options.tls.cert,
     authMethods: ['PLAIN', 'LOGIN'],
     // auth-over-tls.ts refuses AUTH before STARTTLS at once (and hides it from EHLO); this lets the
     // loopback exception through, which smtp-server's all-or-nothing switch could not express.
     allowInsecureAuth: true,
-    // DSN (NOTIFY/RET/ENVID) and REQUIRETLS are not honoured by the queue yet, so they are not offered.
-    hideDSN: true,
-    hideREQUIRETLS: true,
+    ...({ plaintextAuthAllowed: (remote: string) => config.allowPlaintextLoopback && isLoopback(remote) } as object),
     authRequiredMessage: 'Authentication required: log in (after STARTTLS) to send mail',
-    hideENHANCEDSTATUSCODES: false,
-    size: options.maxMessageBytes,
-    disableReverseLookup: true,
-    maxCommandLength: config.smtp.maxLineLength,
-    socketTimeout: config.smtp.timeout * 1000,
-    logger: false,
-    onConnect(session, callback) {
-      if (!perIp.acquire(session.remoteAddress)) {
-        (session as Session & { overLimit?: boolean }).overLimit = true;
-        return callback(reply(421, '4.7.0', 'Too many connections from your address; try again later'));
-      }
-      callback();
-    },
-    onClose(session) {
-      if (!(session as Session & { overLimit?: boolean }).overLimit) perIp.release(session.remoteAddress);
-    },
     onAuth(auth, session, callback) {
       authenticate(auth, session)
         .then((result) => ('account' in result ? callback(null, { user: result as unknown as string }) : callback(result)))

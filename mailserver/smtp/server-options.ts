@@ -1,0 +1,46 @@
+import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import type { Config } from '../config/index.ts';
+import { ConnectionLimiter } from '../security/connection-limits.ts';
+import type { TlsMaterial } from '../tls/certificate.ts';
+import { reply } from './replies.ts';
+
+type LimitedSession = SMTPServerSession & { overLimit?: boolean };
+
+/**
+ * What the inbound and submission listeners share: TLS, limits, enhanced status codes, and no features
+ * the queue does not honour yet (DSN NOTIFY/RET/ENVID, REQUIRETLS). `onClose` runs after the per-address
+ * connection slot is released.
+ */
+export function sharedServerOptions(
+  config: Config,
+  tls: TlsMaterial,
+  maxMessageBytes: number,
+  onClose?: (session: SMTPServerSession) => void,
+): SMTPServerOptions {
+  const perIp = new ConnectionLimiter(config.smtp.maxConnectionsPerIp);
+  return {
+    name: config.hostname,
+    key: tls.key,
+    cert: tls.cert,
+    hideENHANCEDSTATUSCODES: false,
+    hideDSN: true,
+    ...({ hideREQUIRETLS: true } as object),
+    size: maxMessageBytes,
+    // Every DNS lookup goes through the one resolver (MAILWERK_DNS), never smtp-server's own.
+    disableReverseLookup: true,
+    maxCommandLength: config.smtp.maxLineLength,
+    socketTimeout: config.smtp.timeout * 1000,
+    logger: false,
+    onConnect(session, callback) {
+      if (!perIp.acquire(session.remoteAddress)) {
+        (session as LimitedSession).overLimit = true;
+        return callback(reply(421, '4.7.0', 'Too many connections from your address; try again later'));
+      }
+      callback();
+    },
+    onClose(session) {
+      if (!(session as LimitedSession).overLimit) perIp.release(session.remoteAddress);
+      onClose?.(session);
+    },
+  };
+}
