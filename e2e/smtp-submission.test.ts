@@ -121,6 +121,28 @@ describe('SMTP submission and the outbound queue', () => {
     assert.doesNotMatch(copy, /X-Mailwerk-Copy-To-Sent/i);
   });
 
+  it('honours DSN requests: success reports for local and remote delivery, silence for NOTIFY=NEVER', async () => {
+    const before = (await inbox(user, password)).length;
+    const dsn = (notify: string[]) => ({ id: `env-${notify.join('-')}`, return: 'headers' as const, notify, recipient: user });
+    await transport().sendMail({ from: user, to: 'bob@example.test', subject: 'Tell me it arrived', text: 'x', dsn: dsn(['success']) });
+    await transport().sendMail({ from: user, to: 'dora@remote.test', subject: 'Tell me it left', text: 'x', dsn: dsn(['success', 'failure']) });
+    await transport().sendMail({ from: user, to: 'nobody@remote.test', subject: 'Do not tell me', text: 'x', dsn: dsn(['never']) });
+    const sources = await waitForMailbox(mw, user, password, (s) => s.filter((m) => /Action: (delivered|relayed)/.test(m)).length >= 2);
+    const reports = sources.slice(before);
+    const delivered = reports.find((m) => /Action: delivered/.test(m))!;
+    assert.match(delivered, /Final-Recipient: rfc822; ?bob@example\.test/);
+    assert.match(delivered, /Original-Envelope-Id: env-success/);
+    assert.match(delivered, /Subject: Tell me it arrived/);
+    const relayed = reports.find((m) => /Action: relayed/.test(m))!;
+    assert.match(relayed, /Final-Recipient: rfc822; ?dora@remote\.test/);
+    assert.match(relayed, /Remote-MTA: dns; ?mx\.remote\.test/);
+    // The refusal of nobody@ was asked to stay silent; give the queue a moment to prove it.
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = (await inbox(user, password)).slice(before);
+    assert.equal(after.filter((m) => /Do not tell me/.test(m)).length, 0);
+    assert.equal(after.filter((m) => /Action: failed/.test(m)).length, 0);
+  });
+
   it('works on the implicit-TLS port too', async () => {
     const info = await transport(undefined, mw.ports.submissions!).sendMail({ from: user, to: 'bob@example.test', subject: 'over 465', text: 'x' });
     assert.match(info.response, /^250 2\.0\.0 Delivered/);

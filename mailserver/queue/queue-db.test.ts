@@ -43,8 +43,8 @@ describe('QueueDb', () => {
       envelopeId: 'ENV1',
       returnFull: true,
       recipients: [
-        { messageId: id, address: 'bob@Example.ORG', domain: 'example.org', state: 'queued', attempts: 0, nextAttemptAt: T0, lastError: null, warned: false },
-        { messageId: id, address: 'carol@example.net', domain: 'example.net', state: 'queued', attempts: 0, nextAttemptAt: T0, lastError: null, warned: false },
+        { messageId: id, address: 'bob@Example.ORG', domain: 'example.org', state: 'queued', attempts: 0, nextAttemptAt: T0, lastError: null, warned: false, notify: null, orcpt: null },
+        { messageId: id, address: 'carol@example.net', domain: 'example.net', state: 'queued', attempts: 0, nextAttemptAt: T0, lastError: null, warned: false, notify: null, orcpt: null },
       ],
     });
     assert.equal(queue.get('NOPE'), null);
@@ -175,5 +175,33 @@ describe('QueueDb', () => {
     assert.deepEqual(queue.get(id), before);
     assert.deepEqual(queue.raw(id), message().raw);
     assert.equal(queue.nextDueAt(), T0);
+  });
+});
+
+describe('QueueDb DSN parameters', () => {
+  it('keeps NOTIFY and ORCPT per recipient', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailwerk-queue-dsn-'));
+    const db = new QueueDb(dir);
+    try {
+      const id = await db.enqueue({
+        sender: 'a@example.test',
+        recipients: ['b@example.org', 'c@example.org'],
+        raw: Buffer.from('Subject: x\r\n\r\nx\r\n'),
+        origin: 'submission',
+        envelopeId: 'env-1',
+        returnFull: true,
+        dsn: [{ address: 'B@example.org', notify: ['SUCCESS', 'FAILURE'], orcpt: 'rfc822;b@example.org' }],
+      });
+      const message = db.get(id)!;
+      assert.equal(message.envelopeId, 'env-1');
+      assert.equal(message.returnFull, true);
+      assert.deepEqual(message.recipients.map((r) => [r.address, r.notify, r.orcpt]), [
+        ['b@example.org', ['SUCCESS', 'FAILURE'], 'rfc822;b@example.org'],
+        ['c@example.org', null, null],
+      ]);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { GroupCommit } from '../store/sqlite/group-commit.ts';
-import type { NewQueuedMessage, QueuedMessage, QueuedRecipient, QueueOrigin, RecipientState } from './types.ts';
+import type { NewQueuedMessage, NotifyOn, QueuedMessage, QueuedRecipient, QueueOrigin, RecipientState } from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS queue_messages (
@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS queue_recipients (
   next_attempt_at INTEGER NOT NULL,
   last_error TEXT,
   warned INTEGER NOT NULL DEFAULT 0,
+  notify TEXT,
+  orcpt TEXT,
   PRIMARY KEY (message_id, address)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS queue_due ON queue_recipients(state, next_attempt_at);
@@ -47,6 +49,8 @@ interface RecipientRow {
   next_attempt_at: number;
   last_error: string | null;
   warned: number;
+  notify: string | null;
+  orcpt: string | null;
 }
 
 /** A recipient's new state after an attempt, written together with any bounces it caused. */
@@ -75,6 +79,8 @@ const toRecipient = (row: RecipientRow): QueuedRecipient => ({
   nextAttemptAt: row.next_attempt_at,
   lastError: row.last_error,
   warned: row.warned === 1,
+  notify: row.notify ? (row.notify.split(',') as NotifyOn[]) : null,
+  orcpt: row.orcpt,
 });
 
 /**
@@ -93,7 +99,15 @@ export class QueueDb {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    this.migrate();
     this.commits = new GroupCommit(this.db);
+  }
+
+  /** Columns added after the first release (DSN parameters); older queues gain them on open. */
+  private migrate(): void {
+    const columns = (this.db.prepare('PRAGMA table_info(queue_recipients)').all() as Array<{ name: string }>).map((c) => c.name);
+    if (!columns.includes('notify')) this.db.exec('ALTER TABLE queue_recipients ADD COLUMN notify TEXT');
+    if (!columns.includes('orcpt')) this.db.exec('ALTER TABLE queue_recipients ADD COLUMN orcpt TEXT');
   }
 
   /** Resolves with the queue id once the message is durable. */
@@ -189,9 +203,12 @@ export class QueueDb {
       .prepare(`INSERT INTO queue_messages (id, sender, origin, created_at, envelope_id, return_full, raw) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       .run(id, message.sender, message.origin, now, message.envelopeId ?? null, message.returnFull ? 1 : 0, message.raw);
     const add = this.db.prepare(
-      `INSERT OR IGNORE INTO queue_recipients (message_id, address, domain, state, next_attempt_at) VALUES (?, ?, ?, 'queued', ?)`,
+      `INSERT OR IGNORE INTO queue_recipients (message_id, address, domain, state, next_attempt_at, notify, orcpt) VALUES (?, ?, ?, 'queued', ?, ?, ?)`,
     );
-    for (const address of message.recipients) add.run(id, address, domainOf(address), now);
+    for (const address of message.recipients) {
+      const dsn = message.dsn?.find((d) => d.address.toLowerCase() === address.toLowerCase());
+      add.run(id, address, domainOf(address), now, dsn?.notify?.join(',') ?? null, dsn?.orcpt ?? null);
+    }
     return id;
   }
 }

@@ -33,6 +33,12 @@ export interface QueueRunnerOptions {
 
 const temporary = (reply: string, status: string): AttemptOutcome => ({ kind: 'temporary', reply, status });
 
+/** RFC 3461 §4.1: without NOTIFY, failures and delays are reported; NEVER silences all; else as listed. */
+function wantsReport(recipient: QueuedRecipient, event: 'SUCCESS' | 'FAILURE' | 'DELAY'): boolean {
+  if (!recipient.notify) return event !== 'SUCCESS';
+  return recipient.notify.includes(event);
+}
+
 /**
  * Works the queue: picks due messages, delivers each domain's recipients in one transaction, and records
  * every recipient's fate together with the bounces it causes, so no failure goes unreported and none twice.
@@ -187,31 +193,33 @@ export class QueueRunner {
     const { schedule, log } = this.options;
     const now = Date.now();
     const updates: RecipientUpdate[] = [];
-    const failed: DsnRecipient[] = [];
-    const delayed: DsnRecipient[] = [];
+    const reports = { failed: [] as DsnRecipient[], delayed: [] as DsnRecipient[], succeeded: [] as DsnRecipient[] };
     for (const r of attempted) {
       const outcome = outcomes.get(r.address) ?? temporary('451 4.4.0 not attempted', '4.4.0');
       // The DSN names the remote host (RFC 3464 Remote-MTA); the address and port stay in the log.
       const remoteMta = 'remote' in outcome && outcome.remote ? outcome.remote.split(' ')[0] : undefined;
+      const about = { address: r.address, originalRecipient: r.orcpt ?? undefined, diagnostic: outcome.reply, remoteMta, lastAttempt: new Date(now) };
       if (outcome.kind === 'delivered') {
         updates.push({ messageId: message.id, address: r.address, state: 'delivered', attempted: true, lastError: outcome.reply });
+        // Delivered here: "delivered"; handed to a server that promises nothing about reports: "relayed".
+        if (wantsReport(r, 'SUCCESS')) reports.succeeded.push({ ...about, action: remoteMta === 'local' ? 'delivered' : 'relayed', status: '2.0.0', remoteMta: remoteMta === 'local' ? undefined : remoteMta });
         log.info('queue.delivered', { id: message.id, rcpt: r.address, remote: remoteMta, reply: outcome.reply });
         continue;
       }
       const giveUp = outcome.kind === 'permanent' || expired(message.createdAt, now, schedule);
       if (giveUp) {
         updates.push({ messageId: message.id, address: r.address, state: 'failed', attempted: true, lastError: outcome.reply });
-        failed.push({ address: r.address, action: 'failed', status: outcome.kind === 'permanent' ? outcome.status : '4.4.7', diagnostic: outcome.reply, remoteMta, lastAttempt: new Date(now) });
-        log.info('queue.failed', { id: message.id, rcpt: r.address, reply: outcome.reply, expired: outcome.kind !== 'permanent' });
+        if (wantsReport(r, 'FAILURE')) reports.failed.push({ ...about, action: 'failed', status: outcome.kind === 'permanent' ? outcome.status : '4.4.7' });
+        log.info('queue.failed', { id: message.id, rcpt: r.address, reply: outcome.reply, expired: outcome.kind !== 'permanent', reported: wantsReport(r, 'FAILURE') });
         continue;
       }
       const warn = !r.warned && warnDue(message.createdAt, now, schedule);
       const next = nextAttemptAt(now, r.attempts + 1, schedule);
       updates.push({ messageId: message.id, address: r.address, state: 'queued', attempted: true, nextAttemptAt: next, lastError: outcome.reply, warned: warn });
-      if (warn) delayed.push({ address: r.address, action: 'delayed', status: outcome.status, diagnostic: outcome.reply, remoteMta, lastAttempt: new Date(now), willRetryUntil: new Date(message.createdAt + schedule.lifetimeMs) });
+      if (warn && wantsReport(r, 'DELAY')) reports.delayed.push({ ...about, action: 'delayed', status: outcome.status, willRetryUntil: new Date(message.createdAt + schedule.lifetimeMs) });
       log.info('queue.deferred', { id: message.id, rcpt: r.address, reply: outcome.reply, next: new Date(next).toISOString() });
     }
-    const bounces = [failed, delayed].filter((list) => list.length > 0).flatMap((list) => this.bounce(message, list, raw));
+    const bounces = [reports.failed, reports.delayed, reports.succeeded].filter((list) => list.length > 0).flatMap((list) => this.bounce(message, list, raw));
     await this.options.db.record(updates, bounces, now);
     if (bounces.length > 0) this.kick();
   }

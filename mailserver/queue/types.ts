@@ -5,6 +5,16 @@ export type QueueOrigin = 'submission' | 'relay' | 'forward' | 'dsn';
 
 export type RecipientState = 'queued' | 'delivered' | 'failed';
 
+/** RFC 3461 NOTIFY: when the sender wants a report. Absent means the default (failures and delays). */
+export type NotifyOn = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
+
+/** DSN parameters a client gave for one recipient (RCPT TO … NOTIFY= ORCPT=). */
+export interface RecipientDsn {
+  address: string;
+  notify?: NotifyOn[];
+  orcpt?: string;
+}
+
 export interface NewQueuedMessage {
   /** Envelope sender; empty for bounces (which must never bounce again). */
   sender: string;
@@ -14,6 +24,8 @@ export interface NewQueuedMessage {
   /** RFC 3461 ENVID and RET, echoed in bounces. */
   envelopeId?: string;
   returnFull?: boolean;
+  /** Per-recipient NOTIFY and ORCPT, for the recipients that had them. */
+  dsn?: RecipientDsn[];
 }
 
 export interface QueuedRecipient {
@@ -26,6 +38,8 @@ export interface QueuedRecipient {
   lastError: string | null;
   /** A delay warning has already been sent for this recipient. */
   warned: boolean;
+  notify: NotifyOn[] | null;
+  orcpt: string | null;
 }
 
 export interface QueuedMessage {

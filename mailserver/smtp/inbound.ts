@@ -11,6 +11,7 @@ import { checkSender, withoutForgedResults } from './authentication.ts';
 import { deliverToAccounts, isOverQuota } from './local-delivery.ts';
 import { readAll } from './read-all.ts';
 import { planDelivery, type DeliveryPlan } from './delivery-plan.ts';
+import { dsnRequest, localSuccessReport, queueDsnFields, type DsnRequest } from './dsn-request.ts';
 import { decideRecipient, type RecipientServices } from './recipients.ts';
 import type { Srs } from './srs.ts';
 import { normalizeLineEndings } from '../queue/line-endings.ts';
@@ -59,7 +60,7 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
     return refusal;
   };
   /** Local copies, then forwards and relayed copies into the queue; the reply once all of it is durable. */
-  const deliver = async (plan: DeliveryPlan, sender: string, raw: Buffer, id: string): Promise<string | SmtpReply> => {
+  const deliver = async (plan: DeliveryPlan, sender: string, raw: Buffer, id: string, request: DsnRequest): Promise<string | SmtpReply> => {
     const { failed } = await deliverToAccounts(store, plan.accounts, raw);
     log.info('smtp.delivered', { id, recipients: plan.accounts.length, failed: failed.length, forwards: plan.forwards.length, relayed: plan.relayed.length + plan.remote.length, bytes: raw.length });
     if (failed.length > 0) {
@@ -73,14 +74,23 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
     if (plan.forwards.length > 0) {
       // Forwarded mail leaves with a sender of ours (SRS), so the next server's SPF check passes.
       const forwarder = recipientServices.srs.forward(sender, config.domain);
-      queued.push(await options.enqueue({ sender: forwarder, recipients: plan.forwards, raw, origin: 'forward' }));
+      queued.push(await options.enqueue({ sender: forwarder, recipients: plan.forwards, raw, origin: 'forward', envelopeId: request.envelopeId, returnFull: request.returnFull }));
     }
     // Relay domains' recipients and, from trusted networks only (RCPT refused the rest), remote ones.
     const relayed = [...plan.relayed, ...plan.remote];
     if (relayed.length > 0) {
-      queued.push(await options.enqueue({ sender, recipients: relayed, raw, origin: 'relay' }));
+      queued.push(await options.enqueue({ sender, recipients: relayed, raw, origin: 'relay', ...queueDsnFields(request) }));
     }
+    await reportLocalSuccess(request, plan, sender, raw);
     return queued.length > 0 ? `2.0.0 Accepted, id ${id}, queued as ${queued.join(' ')}` : `2.0.0 Delivered, id ${id}`;
+  };
+
+  /** NOTIFY=SUCCESS for recipients delivered here: a "delivered" report, through the queue. */
+  const reportLocalSuccess = async (request: DsnRequest, plan: DeliveryPlan, sender: string, raw: Buffer) => {
+    const elsewhere = new Set([...plan.relayed, ...plan.remote].map((a) => a.toLowerCase()));
+    const local = request.recipients.map((r) => r.address.toLowerCase()).filter((a) => !elsewhere.has(a));
+    const report = localSuccessReport(request, local, sender, raw, { hostname: config.hostname, postmaster: `postmaster@${config.domain}` });
+    if (report) await options.enqueue(report);
   };
 
   const server = new SMTPServer({
@@ -130,7 +140,7 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
         // Like Postfix's smtpd_forbid_bare_newline=normalize: only CRLF.CRLF ends DATA (smtp-server), and a
         // bare LF or CR inside the message is stored as the line end it was meant to be.
         const raw = normalizeLineEndings(Buffer.concat([Buffer.from(trace), Buffer.from(auth.headers), message]));
-        const outcome = await deliver(plan, sender, raw, id);
+        const outcome = await deliver(plan, sender, raw, id, dsnRequest(session));
         if (typeof outcome === 'string') return callback(null, outcome);
         callback(outcome);
       })().catch((error: unknown) => {

@@ -7,8 +7,8 @@ import { reply } from './replies.ts';
 type LimitedSession = SMTPServerSession & { overLimit?: boolean };
 
 /**
- * What the inbound and submission listeners share: TLS, limits, enhanced status codes, and no features
- * the queue does not honour yet (DSN NOTIFY/RET/ENVID, REQUIRETLS). `onClose` runs after the per-address
+ * What the inbound and submission listeners share: TLS, limits, enhanced status codes, DSN (RFC 3461),
+ * and no REQUIRETLS (RFC 8689), which the queue does not honour yet. `onClose` runs after the per-address
  * connection slot is released.
  */
 export function sharedServerOptions(
@@ -23,7 +23,7 @@ export function sharedServerOptions(
     key: tls.key,
     cert: tls.cert,
     hideENHANCEDSTATUSCODES: false,
-    hideDSN: true,
+    hideDSN: false,
     ...({ hideREQUIRETLS: true } as object),
     size: maxMessageBytes,
     // Every DNS lookup goes through the one resolver (MAILWERK_DNS), never smtp-server's own.

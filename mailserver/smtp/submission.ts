@@ -19,6 +19,7 @@ import { deliverToAccounts, isOverQuota } from './local-delivery.ts';
 import { hasHeader, headerValue, joinMessage, newMessageId, removeHeader, rfc5322Date, splitMessage } from './message-headers.ts';
 import { readAll } from './read-all.ts';
 import { planDelivery } from './delivery-plan.ts';
+import { dsnRequest, localSuccessReport, queueDsnFields } from './dsn-request.ts';
 import { decideRecipient, type RecipientServices } from './recipients.ts';
 import { reply, type SmtpReply } from './replies.ts';
 import { maySendAs } from './sender-policy.ts';
@@ -126,7 +127,12 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
       if (failed.every((f) => isOverQuota(f.error)) && remote.length === 0) return reply(552, '5.2.2', `Mailbox of ${failed[0]!.account.address} is full (id ${id})`);
       return reply(451, '4.3.0', `Local delivery failed; please retry (id ${id})`);
     }
-    const queueId = remote.length > 0 ? await options.enqueue({ sender, recipients: remote, raw: prepared.ready, origin: 'submission' }) : null;
+    const request = dsnRequest(session);
+    const queueId = remote.length > 0 ? await options.enqueue({ sender, recipients: remote, raw: prepared.ready, origin: 'submission', ...queueDsnFields(request) }) : null;
+    const elsewhere = new Set(remote.map((a) => a.toLowerCase()));
+    const deliveredHere = recipients.map((a) => a.toLowerCase()).filter((a) => !elsewhere.has(a));
+    const report = localSuccessReport(request, deliveredHere, sender, prepared.ready, { hostname: config.hostname, postmaster: `postmaster@${config.domain}` });
+    if (report) await options.enqueue(report);
     if (prepared.copyToSent) {
       await deliverToAccounts(store, [account], prepared.ready, 'Sent', ['\\Seen']);
     }
