@@ -112,3 +112,30 @@ describe('SMTP limits', () => {
     await c.logout();
   });
 });
+
+/** The greeting delay (pregreet test): a client that talks before the banner is refused. */
+describe('SMTP greeting delay', () => {
+  let mw: Mailwerk;
+  before(async () => {
+    mw = await startWithUser('pause@example.test', 'pause-password-1', { MAILWERK_SMTP_GREETING_DELAY: '800ms' });
+  });
+  after(async () => mw?.cleanup());
+
+  it('greets after the delay and refuses a client that talked first', async () => {
+    const started = Date.now();
+    const patient = await Dialogue.open(mw.ports.smtp!);
+    assert.ok(Date.now() - started >= 700, 'the banner waited');
+    assert.match(await patient.say('EHLO patient.example\r\n', /250 /), /^250[ -]/m);
+    patient.close();
+
+    const eager = connect({ port: mw.ports.smtp!, host: '127.0.0.1' });
+    let text = '';
+    eager.on('data', (d) => (text += d));
+    eager.on('error', () => {});
+    eager.write('EHLO eager.example\r\n');
+    const deadline = Date.now() + 5000;
+    while (!/421 /.test(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    eager.destroy();
+    assert.match(text, /421 .*talk too soon/i);
+  });
+});

@@ -30,15 +30,15 @@ const byteSize = z.union([z.number().int().nonnegative(), z.string()]).transform
   return Number(m[1]) * unit;
 });
 
-/** "90", "90s", "15m", "4h", "5d" → seconds. */
+/** "90", "90s", "250ms", "15m", "4h", "5d" → seconds. */
 const duration = z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
   if (typeof v === 'number') return v;
-  const m = /^\s*(\d+)\s*([smhd]?)\s*$/i.exec(v);
+  const m = /^\s*(\d+)\s*(ms|[smhd]?)\s*$/i.exec(v);
   if (!m) {
-    ctx.addIssue({ code: 'custom', message: 'must be a duration such as 90s, 15m, 4h or 5d' });
+    ctx.addIssue({ code: 'custom', message: 'must be a duration such as 250ms, 90s, 15m, 4h or 5d' });
     return z.NEVER;
   }
-  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2]!.toLowerCase() as ''];
+  const unit = { '': 1, ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[m[2]!.toLowerCase() as ''];
   return Number(m[1]) * unit;
 });
 
@@ -120,6 +120,8 @@ export const configSchema = z.object({
       maxLineLength: z.coerce.number().int().min(512).default(4096),
       /** Idle time before the session is closed with 421 (RFC 5321 §4.5.3.2 suggests 5 minutes). */
       timeout: duration.default(300),
+      /** Pause before the inbound greeting; clients that talk into it are refused (pregreet test). */
+      greetingDelay: duration.default(0),
     })
     .prefault({}),
   submission: z
@@ -184,6 +186,7 @@ export const ENV_NAMES: Record<string, string> = {
   MAILWERK_SMTP_MAX_ERRORS: 'smtp.maxErrors',
   MAILWERK_SMTP_MAX_LINE_LENGTH: 'smtp.maxLineLength',
   MAILWERK_SMTP_TIMEOUT: 'smtp.timeout',
+  MAILWERK_SMTP_GREETING_DELAY: 'smtp.greetingDelay',
   MAILWERK_SUBMISSION_MESSAGES_PER_HOUR: 'submission.messagesPerHour',
   MAILWERK_SUBMISSION_MESSAGES_PER_DAY: 'submission.messagesPerDay',
   MAILWERK_SUBMISSION_RECIPIENTS_PER_HOUR: 'submission.recipientsPerHour',

@@ -94,7 +94,7 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
   };
 
   const server = new SMTPServer({
-    ...sharedServerOptions(config, options.tls, options.maxMessageBytes, (session) => errors.delete(session.id)),
+    ...sharedServerOptions(config, options.tls, options.maxMessageBytes, config.smtp.greetingDelay * 1000, (session) => errors.delete(session.id)),
     banner: 'Mailwerk ESMTP ready',
     disabledCommands: ['AUTH'],
     authOptional: true,

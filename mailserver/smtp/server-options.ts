@@ -2,6 +2,7 @@ import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/index.ts';
 import { ConnectionLimiter } from '../security/connection-limits.ts';
 import type { TlsMaterial } from '../tls/certificate.ts';
+import './greeting-delay.ts';
 import { reply } from './replies.ts';
 
 type LimitedSession = SMTPServerSession & { overLimit?: boolean };
@@ -15,6 +16,7 @@ export function sharedServerOptions(
   config: Config,
   tls: TlsMaterial,
   maxMessageBytes: number,
+  greetingDelayMs: number,
   onClose?: (session: SMTPServerSession) => void,
 ): SMTPServerOptions {
   const perIp = new ConnectionLimiter(config.smtp.maxConnectionsPerIp);
@@ -24,6 +26,8 @@ export function sharedServerOptions(
     cert: tls.cert,
     hideENHANCEDSTATUSCODES: false,
     hideDSN: false,
+    // greeting-delay.ts: smtp-server's fixed 100 ms pause before the banner becomes this setting.
+    ...({ greetingDelayMs: () => greetingDelayMs } as object),
     ...({ hideREQUIRETLS: true } as object),
     size: maxMessageBytes,
     // Every DNS lookup goes through the one resolver (MAILWERK_DNS), never smtp-server's own.

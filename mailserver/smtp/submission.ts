@@ -142,7 +142,7 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
   };
 
   const server = new SMTPServer({
-    ...sharedServerOptions(config, options.tls, options.maxMessageBytes),
+    ...sharedServerOptions(config, options.tls, options.maxMessageBytes, 0),
     banner: 'Mailwerk ESMTP submission ready',
     secure: options.implicitTls,
     authMethods: ['PLAIN', 'LOGIN'],
