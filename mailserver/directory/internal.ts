@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { isDomainName, parseAddress } from './address.ts';
 import { decoyHash, hashPassword, verifyPassword } from './password.ts';
 import { DirectoryError, type Account, type Alias, type Directory, type DomainInfo, type RelaySettings } from './types.ts';
@@ -42,6 +42,7 @@ export class InternalDirectory implements Directory {
   /** HMAC(secret, stored hash + password) → expiry. Keyed on the stored hash, so a password change elsewhere invalidates it. */
   private readonly verified = new Map<string, number>();
   private readonly cacheSecret = randomBytes(32);
+  private readonly statements = new Map<string, Statement>();
 
   constructor(
     dataDir: string,
@@ -57,6 +58,16 @@ export class InternalDirectory implements Directory {
     this.migrate();
   }
 
+  /** Statements are prepared once: lookups run at every RCPT TO and login. */
+  private stmt(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   /** Columns added after the first release; existing directories gain them on open. */
   private migrate(): void {
     const columns = (this.db.prepare('PRAGMA table_info(domains)').all() as Array<{ name: string }>).map((c) => c.name);
@@ -70,7 +81,7 @@ export class InternalDirectory implements Directory {
   }
 
   private row(address: string): AccountRow | undefined {
-    return this.db.prepare('SELECT * FROM accounts WHERE address = ?').get(this.qualify(address)) as AccountRow | undefined;
+    return this.stmt('SELECT * FROM accounts WHERE address = ?').get(this.qualify(address)) as AccountRow | undefined;
   }
 
   async authenticate(login: string, password: string): Promise<Account | null> {
@@ -94,7 +105,7 @@ export class InternalDirectory implements Directory {
   }
 
   async listAccounts(): Promise<Account[]> {
-    return (this.db.prepare('SELECT * FROM accounts ORDER BY address').all() as AccountRow[]).map(toAccount);
+    return (this.stmt('SELECT * FROM accounts ORDER BY address').all() as AccountRow[]).map(toAccount);
   }
 
   private checkedAddress(address: string): string {
@@ -111,7 +122,7 @@ export class InternalDirectory implements Directory {
     if (info.relay) throw new DirectoryError('INVALID', `${domain} is a relay domain: its mailboxes live on ${info.relay.nextHop}`);
     if (password.length < 8) throw new DirectoryError('INVALID', 'password must be at least 8 characters');
     if (this.row(checked)) throw new DirectoryError('EXISTS', `${checked} already exists`);
-    if (this.db.prepare('SELECT 1 FROM aliases WHERE address = ?').get(checked)) {
+    if (this.stmt('SELECT 1 FROM aliases WHERE address = ?').get(checked)) {
       throw new DirectoryError('EXISTS', `${checked} is an alias`);
     }
     const hash = await hashPassword(password);
@@ -125,18 +136,18 @@ export class InternalDirectory implements Directory {
     if (password.length < 8) throw new DirectoryError('INVALID', 'password must be at least 8 characters');
     const row = this.row(address);
     if (!row) throw new DirectoryError('NOT_FOUND', `no account ${address}`);
-    this.db.prepare('UPDATE accounts SET password_hash = ? WHERE id = ?').run(await hashPassword(password), row.id);
+    this.stmt('UPDATE accounts SET password_hash = ? WHERE id = ?').run(await hashPassword(password), row.id);
   }
 
   async deleteAccount(address: string): Promise<Account> {
     const row = this.row(address);
     if (!row) throw new DirectoryError('NOT_FOUND', `no account ${address}`);
-    this.db.prepare('DELETE FROM accounts WHERE id = ?').run(row.id);
+    this.stmt('DELETE FROM accounts WHERE id = ?').run(row.id);
     return toAccount(row);
   }
 
   async listDomains(): Promise<string[]> {
-    return this.db.prepare('SELECT name FROM domains ORDER BY name').pluck().all() as string[];
+    return this.stmt('SELECT name FROM domains ORDER BY name').pluck().all() as string[];
   }
 
   async addDomain(domain: string, relay?: RelaySettings): Promise<void> {
@@ -148,26 +159,26 @@ export class InternalDirectory implements Directory {
     }
     const recipients = relay?.recipients?.map((r) => this.checkedAddress(r));
     const stored = relay ? JSON.stringify({ ...relay, recipients: recipients ?? null }) : null;
-    this.db.prepare('INSERT INTO domains (name, relay) VALUES (?, ?)').run(name, stored);
+    this.stmt('INSERT INTO domains (name, relay) VALUES (?, ?)').run(name, stored);
   }
 
   async getDomain(domain: string): Promise<DomainInfo | null> {
-    const row = this.db.prepare('SELECT name, relay FROM domains WHERE name = ?').get(domain.toLowerCase()) as { name: string; relay: string | null } | undefined;
+    const row = this.stmt('SELECT name, relay FROM domains WHERE name = ?').get(domain.toLowerCase()) as { name: string; relay: string | null } | undefined;
     if (!row) return null;
     return { name: row.name, relay: row.relay ? (JSON.parse(row.relay) as RelaySettings) : null };
   }
 
   async hasDomain(domain: string): Promise<boolean> {
-    return this.db.prepare('SELECT 1 FROM domains WHERE name = ?').get(domain.toLowerCase()) !== undefined;
+    return this.stmt('SELECT 1 FROM domains WHERE name = ?').get(domain.toLowerCase()) !== undefined;
   }
 
   async listAliases(): Promise<Alias[]> {
-    const rows = this.db.prepare('SELECT address, targets FROM aliases ORDER BY address').all() as Array<{ address: string; targets: string }>;
+    const rows = this.stmt('SELECT address, targets FROM aliases ORDER BY address').all() as Array<{ address: string; targets: string }>;
     return rows.map((r) => ({ address: r.address, targets: JSON.parse(r.targets) as string[] }));
   }
 
   async findAlias(address: string): Promise<Alias | null> {
-    const row = this.db.prepare('SELECT address, targets FROM aliases WHERE address = ?').get(address.trim().toLowerCase()) as
+    const row = this.stmt('SELECT address, targets FROM aliases WHERE address = ?').get(address.trim().toLowerCase()) as
       | { address: string; targets: string }
       | undefined;
     return row ? { address: row.address, targets: JSON.parse(row.targets) as string[] } : null;
@@ -180,11 +191,11 @@ export class InternalDirectory implements Directory {
     if (this.row(checked)) throw new DirectoryError('EXISTS', `${checked} is an account`);
     if (targets.length === 0) throw new DirectoryError('INVALID', 'an alias needs at least one target');
     const normalized = targets.map((t) => this.checkedAddress(t));
-    this.db.prepare('INSERT OR REPLACE INTO aliases (address, targets) VALUES (?, ?)').run(checked, JSON.stringify(normalized));
+    this.stmt('INSERT OR REPLACE INTO aliases (address, targets) VALUES (?, ?)').run(checked, JSON.stringify(normalized));
   }
 
   async deleteAlias(address: string): Promise<void> {
-    const result = this.db.prepare('DELETE FROM aliases WHERE address = ?').run(address.trim().toLowerCase());
+    const result = this.stmt('DELETE FROM aliases WHERE address = ?').run(address.trim().toLowerCase());
     if (result.changes === 0) throw new DirectoryError('NOT_FOUND', `no alias ${address}`);
   }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { GroupCommit } from '../store/sqlite/group-commit.ts';
 import type { NewQueuedMessage, NotifyOn, QueuedMessage, QueuedRecipient, QueueOrigin, RecipientState } from './types.ts';
 
@@ -91,6 +91,7 @@ const toRecipient = (row: RecipientRow): QueuedRecipient => ({
 export class QueueDb {
   private readonly db: Database;
   private readonly commits: GroupCommit;
+  private readonly statements = new Map<string, Statement>();
 
   constructor(dataDir: string) {
     this.db = new BetterSqlite3(join(dataDir, 'queue.sqlite'));
@@ -101,6 +102,16 @@ export class QueueDb {
     this.db.exec(SCHEMA);
     this.migrate();
     this.commits = new GroupCommit(this.db);
+  }
+
+  /** Statements are prepared once: the runner asks for due messages and records results all day. */
+  private stmt(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Columns added after the first release (DSN parameters); older queues gain them on open. */
@@ -118,7 +129,7 @@ export class QueueDb {
   /** Record attempt results and enqueue the bounces they caused in one commit, so neither is lost alone. */
   record(updates: RecipientUpdate[], bounces: NewQueuedMessage[], now = Date.now()): Promise<string[]> {
     return this.commits.write(() => {
-      const update = this.db.prepare(
+      const update = this.stmt(
         `UPDATE queue_recipients SET state = ?, attempts = attempts + ?, next_attempt_at = coalesce(?, next_attempt_at),
            last_error = coalesce(?, last_error), warned = max(warned, ?) WHERE message_id = ? AND address = ?`,
       );
@@ -128,7 +139,7 @@ export class QueueDb {
         touched.add(u.messageId);
       }
       // A message leaves the queue once no recipient is waiting any more.
-      const finished = this.db.prepare(
+      const finished = this.stmt(
         `DELETE FROM queue_messages WHERE id = ? AND NOT EXISTS (SELECT 1 FROM queue_recipients WHERE message_id = ? AND state = 'queued')`,
       );
       for (const id of touched) finished.run(id, id);
@@ -138,8 +149,7 @@ export class QueueDb {
 
   /** Messages with recipients due now, oldest first, leaving out those already being worked on. */
   due(now: number, limit: number, busy: ReadonlySet<string>): QueuedMessage[] {
-    const ids = this.db
-      .prepare(`SELECT DISTINCT message_id FROM queue_recipients WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`)
+    const ids = this.stmt(`SELECT DISTINCT message_id FROM queue_recipients WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`)
       .pluck()
       .all(now, limit + busy.size) as string[];
     return ids
@@ -151,16 +161,15 @@ export class QueueDb {
 
   /** When the next queued recipient becomes due, or null when nothing waits. */
   nextDueAt(): number | null {
-    const at = this.db.prepare(`SELECT min(next_attempt_at) FROM queue_recipients WHERE state = 'queued'`).pluck().get() as number | null;
+    const at = this.stmt(`SELECT min(next_attempt_at) FROM queue_recipients WHERE state = 'queued'`).pluck().get() as number | null;
     return at ?? null;
   }
 
   get(id: string): QueuedMessage | null {
-    const row = this.db
-      .prepare(`SELECT id, sender, origin, created_at, envelope_id, return_full, length(raw) AS size FROM queue_messages WHERE id = ?`)
+    const row = this.stmt(`SELECT id, sender, origin, created_at, envelope_id, return_full, length(raw) AS size FROM queue_messages WHERE id = ?`)
       .get(id) as MessageRow | undefined;
     if (!row) return null;
-    const recipients = (this.db.prepare(`SELECT * FROM queue_recipients WHERE message_id = ? ORDER BY address`).all(id) as RecipientRow[]).map(toRecipient);
+    const recipients = (this.stmt(`SELECT * FROM queue_recipients WHERE message_id = ? ORDER BY address`).all(id) as RecipientRow[]).map(toRecipient);
     return {
       id: row.id,
       sender: row.sender,
@@ -174,23 +183,23 @@ export class QueueDb {
   }
 
   raw(id: string): Buffer | null {
-    return (this.db.prepare(`SELECT raw FROM queue_messages WHERE id = ?`).pluck().get(id) as Buffer | undefined) ?? null;
+    return (this.stmt(`SELECT raw FROM queue_messages WHERE id = ?`).pluck().get(id) as Buffer | undefined) ?? null;
   }
 
   list(): QueuedMessage[] {
-    const ids = this.db.prepare(`SELECT id FROM queue_messages ORDER BY created_at, id`).pluck().all() as string[];
+    const ids = this.stmt(`SELECT id FROM queue_messages ORDER BY created_at, id`).pluck().all() as string[];
     return ids.map((id) => this.get(id)).filter((m): m is QueuedMessage => m !== null);
   }
 
   /** Make every waiting recipient (of one message, or of all) due now. Returns how many were rescheduled. */
   retryNow(id?: string): number {
     const sql = `UPDATE queue_recipients SET next_attempt_at = 0 WHERE state = 'queued'${id ? ' AND message_id = ?' : ''}`;
-    return this.db.prepare(sql).run(...(id ? [id] : [])).changes;
+    return this.stmt(sql).run(...(id ? [id] : [])).changes;
   }
 
   /** Remove a message without delivering or bouncing it (admin action). */
   delete(id: string): boolean {
-    return this.db.prepare(`DELETE FROM queue_messages WHERE id = ?`).run(id).changes > 0;
+    return this.stmt(`DELETE FROM queue_messages WHERE id = ?`).run(id).changes > 0;
   }
 
   close(): void {
@@ -199,10 +208,9 @@ export class QueueDb {
 
   private insert(message: NewQueuedMessage, now: number): string {
     const id = newQueueId();
-    this.db
-      .prepare(`INSERT INTO queue_messages (id, sender, origin, created_at, envelope_id, return_full, raw) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+    this.stmt(`INSERT INTO queue_messages (id, sender, origin, created_at, envelope_id, return_full, raw) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       .run(id, message.sender, message.origin, now, message.envelopeId ?? null, message.returnFull ? 1 : 0, message.raw);
-    const add = this.db.prepare(
+    const add = this.stmt(
       `INSERT OR IGNORE INTO queue_recipients (message_id, address, domain, state, next_attempt_at, notify, orcpt) VALUES (?, ?, ?, 'queued', ?, ?, ?)`,
     );
     for (const address of message.recipients) {

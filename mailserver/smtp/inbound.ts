@@ -17,7 +17,7 @@ import type { Srs } from './srs.ts';
 import { normalizeLineEndings } from '../queue/line-endings.ts';
 import type { NewQueuedMessage } from '../queue/types.ts';
 import { reply, type SmtpReply } from './replies.ts';
-import { sharedServerOptions } from './server-options.ts';
+import { QUIET_SOCKET_ERRORS, sharedServerOptions } from './server-options.ts';
 import { NetworkList } from '../security/networks.ts';
 
 export interface InboundOptions {
@@ -149,6 +149,7 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
       });
     },
   });
-  server.on('error', (error) => log.warn('smtp.error', { error: error.message }));
+  // A client that hangs up without QUIT is routine, not a warning.
+  server.on('error', (error: NodeJS.ErrnoException) => (QUIET_SOCKET_ERRORS.has(error.code ?? '') ? log.debug : log.warn).call(log, 'smtp.error', { error: error.message }));
   return server;
 }

@@ -5,6 +5,9 @@ import type { TlsMaterial } from '../tls/certificate.ts';
 import './greeting-delay.ts';
 import { reply } from './replies.ts';
 
+/** Socket errors that only mean the client went away. */
+export const QUIET_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+
 type LimitedSession = SMTPServerSession & { overLimit?: boolean };
 
 /**

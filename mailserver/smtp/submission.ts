@@ -23,7 +23,7 @@ import { dsnRequest, localSuccessReport, queueDsnFields } from './dsn-request.ts
 import { decideRecipient, type RecipientServices } from './recipients.ts';
 import { reply, type SmtpReply } from './replies.ts';
 import { maySendAs } from './sender-policy.ts';
-import { sharedServerOptions } from './server-options.ts';
+import { QUIET_SOCKET_ERRORS, sharedServerOptions } from './server-options.ts';
 import type { SendingLimits } from './sending-limits.ts';
 
 /** The gateway asks for a Sent copy with this header; it is removed before the message goes anywhere. */
@@ -202,6 +202,7 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
       });
     },
   });
-  server.on('error', (error) => log.warn('submission.error', { error: error.message }));
+  // A client that hangs up without QUIT is routine, not a warning.
+  server.on('error', (error: NodeJS.ErrnoException) => (QUIET_SOCKET_ERRORS.has(error.code ?? '') ? log.debug : log.warn).call(log, 'submission.error', { error: error.message }));
   return server;
 }

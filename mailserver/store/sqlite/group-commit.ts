@@ -16,14 +16,26 @@ export class GroupCommit {
   private scheduled = false;
   private afterCommit: Array<() => void> = [];
 
-  constructor(private readonly db: Database) {}
+  private lastFlush = 0;
+
+  /**
+   * `windowMs`: under sustained load (the previous commit was less than a window ago) a batch stays open
+   * that long before it commits, so concurrent deliveries share one commit instead of each paying for its
+   * own; a lone write commits at once.
+   */
+  constructor(
+    private readonly db: Database,
+    private readonly windowMs = 0,
+  ) {}
 
   write<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        const busy = this.windowMs > 0 && performance.now() - this.lastFlush < this.windowMs;
+        if (busy) setTimeout(() => this.flush(), this.windowMs);
+        else setImmediate(() => this.flush());
       }
     });
   }
@@ -35,6 +47,7 @@ export class GroupCommit {
 
   private flush(): void {
     this.scheduled = false;
+    this.lastFlush = performance.now();
     const batch = this.queue;
     this.queue = [];
     const outcomes: Array<{ ok: boolean; value: unknown }> = [];

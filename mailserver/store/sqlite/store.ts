@@ -133,7 +133,7 @@ export class SqliteStore implements MailStore {
     this.db.pragma('cache_size = -65536');
     registerFunctions(this.db);
     migrate(this.db);
-    this.commit = new GroupCommit(this.db);
+    this.commit = new GroupCommit(this.db, 2);
     this.events.setMaxListeners(0);
     this.stmts = this.prepare();
     this.indexer = new TextIndexer(this.db, this.commit, (contentId) => this.rereadText(contentId));
