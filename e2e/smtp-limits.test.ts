@@ -58,6 +58,17 @@ describe('SMTP limits', () => {
   });
   after(async () => mw?.cleanup());
 
+  it('greets at once when no greeting delay is configured', async () => {
+    // Several connections in a row on an otherwise idle server: each banner must not wait for other I/O.
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      const d = await Dialogue.open(mw.ports.smtp!);
+      assert.ok(Date.now() - started < 1000, `banner after ${Date.now() - started} ms`);
+      d.close();
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  });
+
   it('ends a session whose command line is too long with 421', async () => {
     const d = await Dialogue.open(mw.ports.smtp!);
     const reply = await d.say(`EHLO ${'a'.repeat(600)}\r\n`, /421 /);

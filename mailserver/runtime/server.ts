@@ -5,6 +5,7 @@ import { DnsResolver } from '../dns/resolver.ts';
 import { AuthThrottle } from '../security/auth-throttle.ts';
 import { RecipientCallout } from '../smtp/callout.ts';
 import { createInboundServer } from '../smtp/inbound.ts';
+import { SenderChecks } from '../smtp/sender-checks.ts';
 import { Srs } from '../smtp/srs.ts';
 import { SendingLimits } from '../smtp/sending-limits.ts';
 import { createSubmissionServer } from '../smtp/submission.ts';
@@ -44,6 +45,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   const resolver = new DnsResolver(config.dns);
   const throttle = new AuthThrottle();
+  const senderChecks = new SenderChecks(resolver, config.dns);
   const srs = Srs.forDataDir(services.dataDir);
   const runner = createQueueRunner(services, resolver, log, srs);
   const maxMessageBytes = config.imap.maxLiteralBytes;
@@ -56,7 +58,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   };
   const callout = new RecipientCallout(config.hostname);
   const recipients = { directory: services.directory, srs, callout, postmaster: `postmaster@${config.domain}` };
-  const smtp = createInboundServer({ config, directory: services.directory, store: services.store, tls, log, resolver, recipients, enqueue, maxMessageBytes });
+  const smtp = createInboundServer({ config, directory: services.directory, store: services.store, tls, log, senderChecks, recipients, enqueue, maxMessageBytes });
   const submissionOptions = { config, directory: services.directory, store: services.store, tls, log, throttle, limits, dkim: services.dkim, enqueue, recipients, maxMessageBytes };
   const submission = createSubmissionServer({ ...submissionOptions, implicitTls: false });
   const submissions = createSubmissionServer({ ...submissionOptions, implicitTls: true });
@@ -80,6 +82,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await imap.close();
     await Promise.all([smtp, submission, submissions].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     await runner.stop();
+    await senderChecks.close();
     await closeServices(services);
     await parsePool.close();
   };

@@ -28,7 +28,9 @@ proto.init = function init() {
       return this.send(421, `${this.name} Too many connected clients, try again in a moment`, false);
     }
     const delay = delayFor(this.remoteAddress);
-    const timer = delay > 0 ? setTimeout(() => this.connectionReady(), delay) : setImmediate(() => this.connectionReady());
-    timer.unref();
+    // An unref'd setImmediate would let the event loop sleep in poll until unrelated I/O arrives, delaying
+    // the greeting by seconds; only the (possibly long) timer is unref'd, as the library does.
+    if (delay <= 0) setImmediate(() => this.connectionReady());
+    else setTimeout(() => this.connectionReady(), delay).unref();
   });
 };

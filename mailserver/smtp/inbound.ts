@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/index.ts';
-import type { DnsResolver } from '../dns/resolver.ts';
 import type { Directory } from '../directory/types.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MailStore } from '../store/types.ts';
 import type { TlsMaterial } from '../tls/certificate.ts';
 import './enhanced-codes.ts';
-import { checkSender, withoutForgedResults } from './authentication.ts';
+import { withoutForgedResults } from './authentication.ts';
 import { deliverToAccounts, isOverQuota } from './local-delivery.ts';
 import { readAll } from './read-all.ts';
 import { planDelivery, type DeliveryPlan } from './delivery-plan.ts';
+import type { SenderChecks } from './sender-checks.ts';
 import { dsnRequest, localSuccessReport, queueDsnFields, type DsnRequest } from './dsn-request.ts';
 import { decideRecipient, type RecipientServices } from './recipients.ts';
 import type { Srs } from './srs.ts';
@@ -26,7 +26,8 @@ export interface InboundOptions {
   store: MailStore;
   tls: TlsMaterial;
   log: Logger;
-  resolver: DnsResolver;
+  /** SPF/DKIM/DMARC/ARC, in a worker thread. */
+  senderChecks: SenderChecks;
   /** SRS bounce addresses, relay-domain callouts, the bare postmaster. */
   recipients: RecipientServices & { srs: Srs };
   /** Put a message in the outbound queue; resolves once it is durable. */
@@ -135,7 +136,7 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
         const trace = receivedHeader(session, config.hostname, id, recipients.length === 1 ? recipients[0]! : null);
         const message = withoutForgedResults(body, config.hostname);
         const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        const auth = await checkSender(message, { ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname: config.hostname }, options.resolver);
+        const auth = await options.senderChecks.check(message, { ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', sender, hostname: config.hostname });
         log.info('smtp.auth', { id, remote: session.remoteAddress, ...auth.summary });
         // Like Postfix's smtpd_forbid_bare_newline=normalize: only CRLF.CRLF ends DATA (smtp-server), and a
         // bare LF or CR inside the message is stored as the line end it was meant to be.
