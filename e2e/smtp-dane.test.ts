@@ -32,6 +32,8 @@ describe('DANE on outbound delivery', () => {
       ['dane.test', 'mx.dane.test', right],
       ['pinned-wrong.test', 'mx.pinned-wrong.test', wrong],
       ['unsigned.test', 'mx.unsigned.test', wrong],
+      // An unsigned domain whose MX host sits in a signed zone: a forged MX could bring its own TLSA.
+      ['insecure-mx.test', 'mx.pinned-wrong.test', wrong],
     ];
     for (const [domain, mx, tlsa] of zone) {
       dns.set(domain, 'MX', [{ exchange: mx, priority: 10 }]);
@@ -74,5 +76,12 @@ describe('DANE on outbound delivery', () => {
     await send('cy@unsigned.test');
     const messages = await sink.waitFor(before + 1);
     assert.deepEqual(messages.at(-1)!.to, ['cy@unsigned.test']);
+  });
+
+  it('ignores signed TLSA records of an MX host found through an insecure MX lookup', async () => {
+    const before = sink.messages.length;
+    await send('dee@insecure-mx.test');
+    const messages = await sink.waitFor(before + 1);
+    assert.deepEqual(messages.at(-1)!.to, ['dee@insecure-mx.test']);
   });
 });

@@ -100,6 +100,20 @@ export async function lookupTlsa(name: string, server: string | undefined, timeo
   return { authenticated: reply.flag_ad, records };
 }
 
+/**
+ * Whether the resolver vouches (AD bit) for the answer to `name`/`type`, existing or not. DANE needs the
+ * MX (or, without MX, the address) lookup to be secure too: otherwise a forged MX could bring its own TLSA.
+ */
+export async function answerAuthenticated(name: string, type: 'MX' | 'A' | 'AAAA', server: string | undefined, timeoutMs = 5000): Promise<boolean> {
+  const reply = await query(name, type, server, timeoutMs);
+  const rcode = (reply.flags ?? 0) & 0xf;
+  if (rcode !== RCODE.NOERROR && rcode !== RCODE.NXDOMAIN) {
+    const code = RCODE_NAMES[rcode] ?? `ERCODE${rcode}`;
+    throw new DnsError('TEMPORARY', code, `${type} lookup for ${name} failed: ${code}`);
+  }
+  return reply.flag_ad === true;
+}
+
 /** Send one DNSSEC-OK query, over UDP and then TCP if the UDP reply was truncated; return the checked reply. */
 async function query(name: string, type: packet.RecordType, server: string | undefined, timeoutMs: number): Promise<packet.DecodedPacket> {
   const endpoint = parseServer(server ?? getServers()[0] ?? '127.0.0.1');

@@ -27,6 +27,8 @@ export interface QueueRunnerOptions {
   deliverLocally(recipient: string, raw: Buffer): Promise<AttemptOutcome>;
   /** DANE: the TLSA records of an MX host (`_25._tcp.HOST`), with their DNSSEC status. */
   lookupTlsa?(host: string): Promise<TlsaLookup>;
+  /** DANE: whether the domain's MX (or, without MX, address) lookup is DNSSEC-authenticated. */
+  routeAuthenticated?(domain: string, via: 'mx' | 'address'): Promise<boolean>;
   /** Where a bounce for this envelope sender goes (an SRS address of ours → the original sender). */
   bounceAddress?(sender: string): string;
 }
@@ -137,7 +139,7 @@ export class QueueRunner {
     for (const { host, port } of route.hosts) {
       const addresses = isIP(host) ? [host] : await this.options.resolver.addresses(host).catch(() => [] as string[]);
       if (addresses.length === 0) lastProblem = `${host} has no address`;
-      const security = await this.hostSecurity(route, host);
+      const security = await this.hostSecurity(route, domain, host);
       if ('problem' in security) {
         lastProblem = security.problem;
         continue;
@@ -164,14 +166,16 @@ export class QueueRunner {
    * and then takes precedence over MTA-STS (RFC 8461 §2); a failed TLSA lookup defers rather than risking a
    * downgrade to plaintext.
    */
-  private async hostSecurity(route: Route, host: string): Promise<{ requireTls: boolean; verifyCertificate: boolean; tlsa?: TlsaRecord[] } | { problem: string }> {
+  private async hostSecurity(route: Route, domain: string, host: string): Promise<{ requireTls: boolean; verifyCertificate: boolean; tlsa?: TlsaRecord[] } | { problem: string }> {
     const base = { requireTls: route.requireTls, verifyCertificate: route.verifyCertificate };
     if (!this.options.lookupTlsa || (route.via !== 'mx' && route.via !== 'address') || isIP(host)) return base;
     let lookup: TlsaLookup;
     try {
+      // RFC 7672 §2.2: only hosts reached through a secure MX (or address) lookup have usable TLSA records.
+      if (this.options.routeAuthenticated && !(await this.options.routeAuthenticated(domain, route.via))) return base;
       lookup = await this.options.lookupTlsa(host);
     } catch {
-      return { problem: `DANE: the TLSA lookup for ${host} failed; will retry` };
+      return { problem: `DANE: a DNSSEC lookup for ${host} failed; will retry` };
     }
     const dane = danePolicy(lookup);
     if (dane.mode === 'verify') return { requireTls: true, verifyCertificate: false, tlsa: dane.records };

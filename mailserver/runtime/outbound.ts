@@ -1,4 +1,4 @@
-import { lookupTlsa } from '../dns/dnssec.ts';
+import { answerAuthenticated, lookupTlsa } from '../dns/dnssec.ts';
 import type { DnsResolver } from '../dns/resolver.ts';
 import type { Logger } from '../log/logger.ts';
 import { MtaStsPolicies } from '../queue/mta-sts.ts';
@@ -53,6 +53,7 @@ export function createQueueRunner(services: Services, resolver: DnsResolver, log
     concurrency: config.queue.concurrency,
     isLocalDomain: async (domain) => (await services.directory.getDomain(domain))?.relay === null,
     lookupTlsa: (host) => lookupTlsa(`_25._tcp.${host}`, config.dns),
+    routeAuthenticated: (domain, via) => answerAuthenticated(domain, via === 'mx' ? 'MX' : 'A', config.dns),
     deliverLocally: (recipient, raw) => deliverLocally(services, recipient, raw),
     bounceAddress: (sender) => {
       const at = sender.lastIndexOf('@');
