@@ -38,9 +38,9 @@ const resultOf = (status: { result?: string } | undefined | false): string => (s
  * header block beyond this is not checked at all: its results read "none", which the spam defence can
  * hold against it, and no sender can stall the checks of everyone else.
  */
-const MAX_CHECKED_HEADER_LINES = 10_000;
+export const MAX_CHECKED_HEADER_LINES = 10_000;
 
-function headerLines(raw: Buffer): number {
+export function headerLines(raw: Buffer): number {
   const end = raw.indexOf('\r\n\r\n');
   const header = end < 0 ? raw : raw.subarray(0, end);
   let lines = 1;

@@ -18,6 +18,7 @@ import './enhanced-codes.ts';
 import { deliverToAccounts, isOverQuota } from './local-delivery.ts';
 import { hasHeader, headerValue, joinMessage, newMessageId, removeHeader, rfc5322Date, splitMessage } from './message-headers.ts';
 import { readAll } from './read-all.ts';
+import { headerLines, MAX_CHECKED_HEADER_LINES } from './authentication.ts';
 import { planDelivery } from './delivery-plan.ts';
 import { dsnRequest, localSuccessReport, queueDsnFields } from './dsn-request.ts';
 import { decideRecipient, type RecipientServices } from './recipients.ts';
@@ -92,6 +93,8 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
   };
 
   const prepare = async (raw: Buffer, account: Account, session: Session, id: string): Promise<{ ready: Buffer; copyToSent: boolean } | SmtpReply> => {
+    // DKIM signing parses the header block with mailauth's parser, which slows down sharply past this size.
+    if (headerLines(raw) > MAX_CHECKED_HEADER_LINES) return reply(552, '5.3.4', `Message header is too large (over ${MAX_CHECKED_HEADER_LINES} lines)`);
     const parts = splitMessage(normalizeLineEndings(raw));
     const from = headerValue(parts.header, 'from');
     const fromAddresses = from ? addressparser(from, { flatten: true }).map((a) => a.address) : [];
