@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { RawImap } from './raw-imap.ts';
 import { sampleMessage, startWithUser, type Mailwerk } from './harness.ts';
+import { mutate, mutationArbitrary } from './fuzz-mutation.ts';
 
 /** Valid commands that mutations start from: every command family, in selected state. */
 const SEEDS = [
@@ -38,27 +39,7 @@ const SEEDS = [
   'NAMESPACE',
 ];
 
-const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom('(', ')', '"', '{5}', '{99999999}', '~{3}', '*', '%', '\\', ' ', 'NIL', '$', '1:*', '\x00', '&', '&-', 'ÿ') }),
-  fc.record({ kind: fc.constant('dup' as const), at: fc.nat() }),
-);
-
-type Step = { kind: 'flip'; at: number; byte: number } | { kind: 'cut'; at: number } | { kind: 'insert'; at: number; text: string } | { kind: 'dup'; at: number };
-
-function mutate(seed: string, steps: Step[]): string {
-  let text = seed;
-  for (const step of steps) {
-    const at = text.length ? step.at % text.length : 0;
-    if (step.kind === 'flip') text = text.slice(0, at) + String.fromCharCode(step.byte) + text.slice(at + 1);
-    else if (step.kind === 'cut') text = text.slice(0, at);
-    else if (step.kind === 'insert') text = text.slice(0, at) + step.text + text.slice(at);
-    else text = text.slice(0, at) + text.slice(at, at + 8) + text.slice(at);
-  }
-  // Line breaks would split one mutated command into several; keep it one line.
-  return text.replace(/[\r\n]/g, ' ');
-}
+const mutation = mutationArbitrary(['(', ')', '"', '{5}', '{99999999}', '~{3}', '*', '%', '\\', ' ', 'NIL', '$', '1:*', '\x00', '&', '&-', 'ÿ']);
 
 describe('IMAP server under mutated input', () => {
   let mw: Mailwerk;

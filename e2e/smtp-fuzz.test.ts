@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { ImapFlow } from 'imapflow';
 import { startDnsServer, type TestDnsServer } from './dns-server.ts';
 import { sampleMessage, startWithUser, type Mailwerk } from './harness.ts';
+import { mutate, mutationArbitrary, type Mutation } from './fuzz-mutation.ts';
 
 /**
  * Fuzzing the SMTP dialogue (design.md: parsers that face the network must survive random and mutated
@@ -344,25 +345,7 @@ const SEEDS = [
   'XFORWARD NAME=spoof.example ADDR=192.0.2.1',
 ];
 
-const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom('<', '>', ':', '"', '\\', '@', ',', '%', ' ', '=', '\x00', '\t', 'ÿ', '€', '..', '[', ']') }),
-  fc.record({ kind: fc.constant('dup' as const), at: fc.nat() }),
-);
-type Mutation = { kind: 'flip'; at: number; byte: number } | { kind: 'cut'; at: number } | { kind: 'insert'; at: number; text: string } | { kind: 'dup'; at: number };
-
-function mutate(seed: string, steps: Mutation[]): string {
-  let text = seed;
-  for (const step of steps) {
-    const at = text.length ? step.at % text.length : 0;
-    if (step.kind === 'flip') text = text.slice(0, at) + String.fromCharCode(step.byte) + text.slice(at + 1);
-    else if (step.kind === 'cut') text = text.slice(0, at);
-    else if (step.kind === 'insert') text = text.slice(0, at) + step.text + text.slice(at);
-    else text = text.slice(0, at) + text.slice(at, at + 8) + text.slice(at);
-  }
-  return text.replace(/[\r\n]/g, ' ');
-}
+const mutation = mutationArbitrary(['<', '>', ':', '"', '\\', '@', ',', '%', ' ', '=', '\x00', '\t', 'ÿ', '€', '..', '[', ']']);
 
 const command: fc.Arbitrary<Line> = fc.oneof(
   { weight: 2, arbitrary: greeting },

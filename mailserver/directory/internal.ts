@@ -5,6 +5,7 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { isDomainName, parseAddress } from './address.ts';
 import { decoyHash, hashPassword, verifyPassword } from './password.ts';
 import { DirectoryError, type Account, type Alias, type Directory, type DomainInfo, type RelaySettings } from './types.ts';
+import { StatementCache } from '../store/sqlite/statement-cache.ts';
 
 interface AccountRow {
   id: number;
@@ -42,7 +43,7 @@ export class InternalDirectory implements Directory {
   /** HMAC(secret, stored hash + password) → expiry. Keyed on the stored hash, so a password change elsewhere invalidates it. */
   private readonly verified = new Map<string, number>();
   private readonly cacheSecret = randomBytes(32);
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
   constructor(
     dataDir: string,
@@ -51,6 +52,7 @@ export class InternalDirectory implements Directory {
   ) {
     mkdirSync(dataDir, { recursive: true });
     this.db = new BetterSqlite3(join(dataDir, 'directory.sqlite'));
+    this.statements = new StatementCache(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 10000');
@@ -58,14 +60,9 @@ export class InternalDirectory implements Directory {
     this.migrate();
   }
 
-  /** Statements are prepared once: lookups run at every RCPT TO and login. */
+  /** Statements are prepared once (StatementCache): lookups run at every RCPT TO and login. */
   private stmt(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 
   /** Columns added after the first release; existing directories gain them on open. */

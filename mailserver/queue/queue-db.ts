@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { GroupCommit } from '../store/sqlite/group-commit.ts';
 import type { NewQueuedMessage, NotifyOn, QueuedMessage, QueuedRecipient, QueueOrigin, RecipientState } from './types.ts';
+import { StatementCache } from '../store/sqlite/statement-cache.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS queue_messages (
@@ -91,10 +92,11 @@ const toRecipient = (row: RecipientRow): QueuedRecipient => ({
 export class QueueDb {
   private readonly db: Database;
   private readonly commits: GroupCommit;
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
   constructor(dataDir: string) {
     this.db = new BetterSqlite3(join(dataDir, 'queue.sqlite'));
+    this.statements = new StatementCache(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
@@ -104,14 +106,9 @@ export class QueueDb {
     this.commits = new GroupCommit(this.db);
   }
 
-  /** Statements are prepared once: the runner asks for due messages and records results all day. */
+  /** Statements are prepared once (StatementCache): the runner asks for due messages and records results all day. */
   private stmt(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 
   /** Columns added after the first release (DSN parameters); older queues gain them on open. */
