@@ -96,8 +96,11 @@ export class QueueRunner {
     if (this.timer) clearTimeout(this.timer);
     const next = this.options.db.nextDueAt();
     if (next === null) return;
-    // Cap the sleep so a changed clock or a queue edited by the CLI is noticed within 15 seconds.
-    const wait = Math.min(Math.max(next - Date.now(), 50), 15_000);
+    // Something due but not taken is in flight or waits for room: its completion kicks the next pass,
+    // so no short timer spins meanwhile. Sleeps are capped so a changed clock or a queue edited by the
+    // CLI is noticed within 15 seconds.
+    const untilDue = next - Date.now();
+    const wait = untilDue <= 0 ? 15_000 : Math.min(untilDue, 15_000);
     this.timer = setTimeout(() => this.pass(), wait);
     this.timer.unref();
   }

@@ -1,5 +1,5 @@
 import type { Account } from '../directory/types.ts';
-import { decideRecipient, type RecipientServices } from './recipients.ts';
+import { decideRecipient, type RecipientDecision, type RecipientServices } from './recipients.ts';
 
 /** Where one message goes once its recipients are decided. */
 export interface DeliveryPlan {
@@ -13,12 +13,20 @@ export interface DeliveryPlan {
   remote: string[];
 }
 
-export async function planDelivery(services: RecipientServices, recipients: string[]): Promise<DeliveryPlan> {
+/** Decisions made at RCPT TO, kept with smtp-server's recipient object so DATA does not look them up again. */
+const decided = new WeakMap<object, RecipientDecision>();
+
+export function rememberDecision(recipient: object, decision: RecipientDecision): void {
+  decided.set(recipient, decision);
+}
+
+export async function planDelivery(services: RecipientServices, recipients: Array<{ address: string }>): Promise<DeliveryPlan> {
   const accounts = new Map<string, Account>();
   const forwards = new Set<string>();
   const plan: DeliveryPlan = { accounts: [], forwards: [], relayed: [], remote: [] };
-  for (const address of recipients) {
-    const decision = await decideRecipient(services, address);
+  for (const recipient of recipients) {
+    const { address } = recipient;
+    const decision = decided.get(recipient) ?? (await decideRecipient(services, address));
     if (decision.kind === 'local') {
       for (const account of decision.accounts) accounts.set(account.id, account);
       for (const forward of decision.forwards) forwards.add(forward);

@@ -9,7 +9,7 @@ import './enhanced-codes.ts';
 import { withoutForgedResults } from './authentication.ts';
 import { deliverToAccounts, isOverQuota } from './local-delivery.ts';
 import { readAll } from './read-all.ts';
-import { planDelivery, type DeliveryPlan } from './delivery-plan.ts';
+import { planDelivery, rememberDecision, type DeliveryPlan } from './delivery-plan.ts';
 import type { SenderChecks } from './sender-checks.ts';
 import { dsnRequest, localSuccessReport, queueDsnFields, type DsnRequest } from './dsn-request.ts';
 import { decideRecipient, type RecipientServices } from './recipients.ts';
@@ -107,6 +107,7 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
       }
       void (async () => {
         const decision = await decideRecipient(recipientServices, address.address);
+        rememberDecision(address, decision);
         if (decision.kind === 'refuse' && decision.reply.responseCode === 554 && relayNetworks.contains(session.remoteAddress)) {
           // MAILWERK_RELAY_NETWORKS: an admin trusts this client to send anywhere (e.g. an office printer).
           log.info('smtp.rcpt.relay-network', { remote: session.remoteAddress, rcpt: address.address });
@@ -132,7 +133,7 @@ export function createInboundServer(options: InboundOptions): SMTPServer {
         if (stream.sizeExceeded) return callback(reply(552, '5.3.4', `Message is larger than the ${options.maxMessageBytes}-byte limit`));
         const id = randomBytes(8).toString('hex');
         const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
-        const plan = await planDelivery(recipientServices, recipients);
+        const plan = await planDelivery(recipientServices, session.envelope.rcptTo);
         const trace = receivedHeader(session, config.hostname, id, recipients.length === 1 ? recipients[0]! : null);
         const message = withoutForgedResults(body, config.hostname);
         const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';

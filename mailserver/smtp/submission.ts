@@ -19,7 +19,7 @@ import { deliverToAccounts, isOverQuota } from './local-delivery.ts';
 import { hasHeader, headerValue, joinMessage, newMessageId, removeHeader, rfc5322Date, splitMessage } from './message-headers.ts';
 import { readAll } from './read-all.ts';
 import { headerLines, MAX_CHECKED_HEADER_LINES } from './authentication.ts';
-import { planDelivery } from './delivery-plan.ts';
+import { planDelivery, rememberDecision } from './delivery-plan.ts';
 import { dsnRequest, localSuccessReport, queueDsnFields } from './dsn-request.ts';
 import { decideRecipient, type RecipientServices } from './recipients.ts';
 import { reply, type SmtpReply } from './replies.ts';
@@ -119,7 +119,7 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
     const recipients = session.envelope.rcptTo.map((r) => r.address);
     const prepared = await prepare(raw, account, session, id);
     if (!('ready' in prepared)) return prepared;
-    const plan = await planDelivery(options.recipients, recipients);
+    const plan = await planDelivery(options.recipients, session.envelope.rcptTo);
     const local = plan.accounts;
     // Our own user's mail keeps its sender everywhere: our domain, our SPF; no SRS needed.
     const remote = [...plan.forwards, ...plan.relayed, ...plan.remote];
@@ -187,6 +187,7 @@ export function createSubmissionServer(options: SubmissionOptions): SMTPServer {
           return callback(limited);
         }
         const decision = await decideRecipient(options.recipients, address.address);
+        rememberDecision(address, decision);
         // Unknown users in our own domains are refused now, so the sender learns at once; other domains are relayed.
         if (decision.kind === 'refuse' && decision.reply.responseCode !== 554) return callback(decision.reply);
         callback();
