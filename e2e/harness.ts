@@ -15,6 +15,8 @@ export interface Mailwerk {
   adminPassword: string;
   env: NodeJS.ProcessEnv;
   process: ChildProcess;
+  /** The last 20,000 characters the server wrote to stdout and stderr (its JSON log lines). */
+  readonly output: string;
   /** Run `mailwerk ARGS` against the same installation. */
   cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
@@ -100,6 +102,9 @@ export async function startMailwerk(extraEnv: Record<string, string> = {}): Prom
     env,
     get process() {
       return child;
+    },
+    get output() {
+      return output;
     },
     cli: (args, input) => runCli(env, args, input),
     async stop() {

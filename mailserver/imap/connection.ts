@@ -66,6 +66,11 @@ export class ImapConnection implements ConnectionControl {
     );
   }
 
+  /** The client's address: the socket's, or the browser's when a trusted proxy named it. */
+  get remoteAddress(): string {
+    return this.session.remoteAddress;
+  }
+
   start(): void {
     this.log.info('connect', { remote: this.session.remoteAddress, tls: this.session.secure });
     this.attach(this.socket);

@@ -14,6 +14,10 @@ export interface ImapServices {
   directory: Directory;
   throttle: AuthThrottle;
   accountLimiter: ConnectionLimiter;
+  /** Open connections per client address; a trusted proxy's connection is moved to its browser's address. */
+  ipLimiter: ConnectionLimiter;
+  /** The secret a trusted proxy (the webmail gateway) shows in ID to name its client's address; null: none. */
+  proxySecret: string | null;
   log: Logger;
 }
 

@@ -165,6 +165,9 @@ export async function dispatch(ctx: CommandContext, command: ImapCommand): Promi
   if (!ALLOWED[command.name].includes(session.state)) {
     completion = wrongState(command, session.state);
   } else {
+    // A UID command names messages by UID, which clients learn from other connections too (a webmail that
+    // was just told of a delivery); announcing arrivals first lets it see them. Expunges wait until after.
+    if (command.uid && session.view && session.state === 'selected') await sendUpdates(ctx, false);
     completion = await run(ctx, command);
   }
   if (session.view && session.state === 'selected' && command.name !== 'LOGOUT') {

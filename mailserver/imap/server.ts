@@ -17,6 +17,7 @@ export interface ImapServerOptions {
   tls: TlsMaterial;
   log: Logger;
   throttle?: AuthThrottle;
+  proxySecret?: string | null;
 }
 
 /** The IMAP listeners: STARTTLS on the IMAP port, implicit TLS on the IMAPS port. */
@@ -34,9 +35,11 @@ export class ImapServer {
       directory: options.directory,
       throttle: options.throttle ?? new AuthThrottle(),
       accountLimiter: new ConnectionLimiter(options.config.imap.maxConnectionsPerAccount),
+      ipLimiter: new ConnectionLimiter(options.config.imap.maxConnectionsPerIp),
+      proxySecret: options.proxySecret ?? null,
       log: options.log,
     };
-    this.ipLimiter = new ConnectionLimiter(options.config.imap.maxConnectionsPerIp);
+    this.ipLimiter = this.services.ipLimiter;
     this.secureContext = createSecureContext({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' });
   }
 
@@ -78,7 +81,8 @@ export class ImapServer {
     this.connections.add(connection);
     connection.onClose(() => {
       this.connections.delete(connection);
-      this.ipLimiter.release(ip);
+      // ID from a trusted proxy may have moved the slot to the browser's address.
+      this.ipLimiter.release(connection.remoteAddress);
     });
     if (implicitTls) (socket as TLSSocket).once('secure', () => connection.start());
     else connection.start();

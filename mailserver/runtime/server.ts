@@ -17,6 +17,9 @@ import { closeServices, openServices, UnsupportedBackendError } from './context.
 import { writePortsFile } from './ports-file.ts';
 import { createQueueRunner } from './outbound.ts';
 import { firstStart } from './setup.ts';
+import { startWebmail } from './webmail.ts';
+import { loadOrCreateProxySecret } from '../security/proxy-secret.ts';
+import type { RunningGateway } from '../../server/start.ts';
 
 export interface RunningServer {
   ports: Record<string, number>;
@@ -49,7 +52,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const srs = Srs.forDataDir(services.dataDir);
   const runner = createQueueRunner(services, resolver, log, srs);
   const maxMessageBytes = config.imap.maxLiteralBytes;
-  const imap = new ImapServer({ config, store: services.store, directory: services.directory, tls, log, throttle });
+  const proxySecret = loadOrCreateProxySecret(services.dataDir);
+  const imap = new ImapServer({ config, store: services.store, directory: services.directory, tls, log, throttle, proxySecret });
   const limits = new SendingLimits(config.submission);
   const enqueue = async (message: Parameters<typeof services.queue.enqueue>[0]) => {
     const id = await services.queue.enqueue(message);
@@ -63,12 +67,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const submission = createSubmissionServer({ ...submissionOptions, implicitTls: false });
   const submissions = createSubmissionServer({ ...submissionOptions, implicitTls: true });
   const ports: Record<string, number> = {};
+  let webmail: RunningGateway | undefined;
   try {
     ports.imap = await imap.listen(config.ports.imap, config.listen, false);
     ports.imaps = await imap.listen(config.ports.imaps, config.listen, true);
     ports.smtp = await listenSmtp(smtp, config.ports.smtp, config.listen);
     ports.submission = await listenSmtp(submission, config.ports.submission, config.listen);
     ports.submissions = await listenSmtp(submissions, config.ports.submissions, config.listen);
+    webmail = await startWebmail(config, tls, ports, log, proxySecret);
+    ports.http = webmail.port;
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     console.error(`mailwerk: cannot listen on ${config.listen}: ${e.code ?? e.message} (check MAILWERK_LISTEN and the MAILWERK_*_PORT settings)`);
@@ -79,6 +86,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   log.info('ready', { listen: config.listen, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`port_${k}`, v])), data: services.dataDir });
 
   const stop = async () => {
+    await webmail?.close();
     await imap.close();
     await Promise.all([smtp, submission, submissions].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     await runner.stop();

@@ -8,7 +8,8 @@ import { sendUpdates } from '../updates.ts';
  */
 export async function idleCommand(ctx: CommandContext): Promise<Completion> {
   await ctx.connection.continuation('idling');
-  let pending = false;
+  // Changes since the last command completed are reported at once, not only after the next change.
+  let pending = true;
   let wake: (() => void) | null = null;
   const unsubscribe = ctx.connection.onMailboxChange(() => {
     pending = true;
