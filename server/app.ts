@@ -26,8 +26,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const throttle = new AuthThrottle(options.throttle);
   const maxAttachmentBytes = options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
   const app = new Hono<GatewayEnv>();
-  app.use('*', securityHeaders());
   app.use('*', clientIp(options.trustProxy ?? false));
+  app.use('*', securityHeaders());
   app.onError(errorHandler(options.log));
 
   const api = new Hono<GatewayEnv>();

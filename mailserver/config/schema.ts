@@ -146,6 +146,19 @@ export const configSchema = z.object({
       concurrency: z.coerce.number().int().min(1).default(20),
     })
     .prefault({}),
+  webmail: z
+    .object({
+      /** Serve the webmail over HTTPS with the server's certificate (else plain HTTP, e.g. behind a proxy). */
+      tls: bool.default(false),
+      /** Believe X-Forwarded-For / X-Forwarded-Proto: only behind a reverse proxy you run. */
+      trustProxy: bool.default(false),
+      /** A session ends after this long without a request, and after sessionMax in any case. */
+      sessionIdle: duration.default(30 * 60),
+      sessionMax: duration.default(12 * 3600),
+      /** Attachment bytes one message may carry; uploads beyond it are refused before they are read. */
+      maxAttachmentBytes: byteSize.default(25 * 1024 ** 2),
+    })
+    .prefault({}),
   log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).prefault({}),
 });
 
@@ -198,5 +211,10 @@ export const ENV_NAMES: Record<string, string> = {
   MAILWERK_QUEUE_LIFETIME: 'queue.lifetime',
   MAILWERK_QUEUE_WARN_AFTER: 'queue.warnAfter',
   MAILWERK_QUEUE_CONCURRENCY: 'queue.concurrency',
+  MAILWERK_HTTP_TLS: 'webmail.tls',
+  MAILWERK_HTTP_TRUST_PROXY: 'webmail.trustProxy',
+  MAILWERK_WEBMAIL_SESSION_IDLE: 'webmail.sessionIdle',
+  MAILWERK_WEBMAIL_SESSION_MAX: 'webmail.sessionMax',
+  MAILWERK_WEBMAIL_MAX_ATTACHMENTS: 'webmail.maxAttachmentBytes',
   MAILWERK_LOG_LEVEL: 'log.level',
 };

@@ -29,5 +29,9 @@ export function startWebmail(config: Config, tls: TlsMaterial, ports: Record<str
     smtp: { host, port: ports.submissions!, implicitTls: true, ...trust },
     log: log.child({ service: 'gateway' }),
     staticDir: CLIENT_DIR,
+    https: config.webmail.tls ? { cert: tls.cert, key: tls.key } : undefined,
+    trustProxy: config.webmail.trustProxy,
+    timeouts: { idleMs: config.webmail.sessionIdle * 1000, absoluteMs: config.webmail.sessionMax * 1000 },
+    maxAttachmentBytes: config.webmail.maxAttachmentBytes,
   });
 }

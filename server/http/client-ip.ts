@@ -3,7 +3,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { GatewayEnv } from './env.ts';
 
 /**
- * The browser's address, for login throttling and logs. X-Forwarded-For is believed only when the gateway is
+ * The browser's address and whether it used HTTPS, for login throttling and logs. X-Forwarded-For is believed only when the gateway is
  * configured to sit behind a proxy; otherwise anyone could claim any address and dodge the throttle.
  */
 export function clientIp(trustProxy: boolean): MiddlewareHandler<GatewayEnv> {
@@ -18,6 +18,8 @@ export function clientIp(trustProxy: boolean): MiddlewareHandler<GatewayEnv> {
       }
     }
     c.set('clientIp', ip.replace(/^::ffff:/, '') || 'unknown');
+    const forwardedProto = trustProxy ? c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
+    c.set('https', forwardedProto ? forwardedProto === 'https' : new URL(c.req.url).protocol === 'https:');
     await next();
   };
 }

@@ -5,5 +5,7 @@ export interface GatewayEnv {
   Variables: {
     session: Session;
     clientIp: string;
+    /** The browser reached us over HTTPS (directly, or through a trusted proxy that says so). */
+    https: boolean;
   };
 }

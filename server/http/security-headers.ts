@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import type { GatewayEnv } from './env.ts';
 
 /**
  * Headers on every response. The policy allows only the SPA's own scripts; inline styles are allowed because
@@ -20,7 +21,7 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
-export function securityHeaders(): MiddlewareHandler {
+export function securityHeaders(): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     await next();
     const headers = c.res.headers;
@@ -32,6 +33,6 @@ export function securityHeaders(): MiddlewareHandler {
     headers.set('Cross-Origin-Resource-Policy', 'same-origin');
     headers.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
     if (c.req.path.startsWith('/api/')) headers.set('Cache-Control', 'no-store');
-    if (new URL(c.req.url).protocol === 'https:') headers.set('Strict-Transport-Security', 'max-age=31536000');
+    if (c.get('https')) headers.set('Strict-Transport-Security', 'max-age=31536000');
   };
 }

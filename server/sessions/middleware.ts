@@ -11,7 +11,7 @@ export const SESSION_COOKIE = 'mailwerk_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function isHttps(c: Context): boolean {
-  return new URL(c.req.url).protocol === 'https:';
+  return (c as Context<GatewayEnv>).get('https') ?? new URL(c.req.url).protocol === 'https:';
 }
 
 export function setSessionCookie(c: Context, session: Session, maxAgeSeconds: number): void {
