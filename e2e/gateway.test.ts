@@ -529,6 +529,16 @@ describe('webmail gateway', () => {
       assert.equal(event.messages[0].subject, 'Pushed to the browser');
       const counts = await nextEvent('counts', 2000);
       assert.ok(counts.unread >= 1);
+
+      // Changes made elsewhere (here through the API's own connection) reach the stream as well.
+      const uid = event.messages[0].uid;
+      assert.equal((await client.post(`${folderUrl('INBOX')}/actions`, { action: 'seen', uids: [uid] })).status, 200);
+      const flags = await nextEvent('flags', 2000);
+      assert.deepEqual([flags.uid, flags.flags.seen], [uid, true]);
+      assert.equal((await nextEvent('counts', 2000)).unread, counts.unread - 1);
+      assert.equal((await client.post(`${folderUrl('INBOX')}/actions`, { action: 'delete', uids: [uid] })).status, 200);
+      const expunge = await nextEvent('expunge', 2000);
+      assert.deepEqual(expunge.uids, [uid]);
       controller.abort();
     });
   });
