@@ -14,6 +14,7 @@ import { messageRoutes } from './routes/messages.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { requireSession, sameOriginOnly } from './sessions/middleware.ts';
 import { SessionStore } from './sessions/session-store.ts';
+import { SanitizePool } from './mail/sanitize-pool.ts';
 
 export interface Gateway {
   app: Hono<GatewayEnv>;
@@ -25,6 +26,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const sessions = new SessionStore(options.timeouts);
   const throttle = new AuthThrottle(options.throttle);
   const maxAttachmentBytes = options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
+  const sanitizer = new SanitizePool();
   const app = new Hono<GatewayEnv>();
   app.use('*', clientIp(options.trustProxy ?? false));
   app.use('*', securityHeaders());
@@ -35,7 +37,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   sessionRoutes(api, { sessions, throttle, imap: options.imap, log: options.log, maxAttachmentBytes });
   api.use('*', requireSession(sessions));
   folderRoutes(api);
-  messageRoutes(api);
+  messageRoutes(api, sanitizer);
   composeRoutes(api, options.smtp, options.log);
   eventRoutes(api, options.imap, options.log);
   app.route('/api', api);
@@ -44,5 +46,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   );
   serveClient(app, options.staticDir);
 
-  return { app, sessions, close: () => sessions.closeAll() };
+  return {
+    app,
+    sessions,
+    async close() {
+      await sessions.closeAll();
+      await sanitizer.close();
+    },
+  };
 }

@@ -5,7 +5,7 @@ import { GatewayError } from '../errors.ts';
 import { headerValue, parseHeaderBlock, type HeaderLine } from './header-block.ts';
 import type { PooledImapConnection } from './imap-connection.ts';
 import { decodeLeafText } from './part-text.ts';
-import { sanitizeMessageHtml } from './sanitize-html.ts';
+import type { SanitizePool } from './sanitize-pool.ts';
 import { bodyParts, type LeafPart } from './structure.ts';
 import { SUMMARY_QUERY, toAddresses, toSummary } from './summaries.ts';
 import { cidUrl, partUrl, rawUrl } from './urls.ts';
@@ -49,31 +49,31 @@ function references(headers: HeaderLine[]): string[] {
   return messageIds(headerValue(headers, 'References'), 100);
 }
 
-export async function readMessage(imap: PooledImapConnection, folder: string, uid: number): Promise<MessageDetail> {
-  return imap.inMailbox(folder, async (client) => {
+export async function readMessage(imap: PooledImapConnection, sanitizer: SanitizePool, folder: string, uid: number): Promise<MessageDetail> {
+  const fetched = await imap.inMailbox(folder, async (client) => {
     const message = await fetchMessage(client, uid, { ...SUMMARY_QUERY, headers: true });
     const headers = parseHeaderBlock(message.headers ?? Buffer.alloc(0));
     const parts = bodyParts(message.bodyStructure);
     const text = await fetchBody(client, uid, parts.text, MAX_TEXT_BYTES);
     const html = await fetchBody(client, uid, parts.html, MAX_HTML_BYTES);
-    const inline = new Map(parts.attachments.filter((a) => a.contentId).map((a) => [a.contentId!.toLowerCase(), a]));
-    const safeHtml =
-      html.text === null
-        ? null
-        : sanitizeMessageHtml(html.text, { cidUrl: (id) => (inline.has(id.toLowerCase()) ? cidUrl(folder, uid, id) : null) });
-    const envelope = message.envelope ?? {};
-    return {
-      ...toSummary(folder, message, (text.text ?? '').slice(0, 200)),
-      bcc: toAddresses(envelope.bcc),
-      replyTo: toAddresses(envelope.replyTo),
-      inReplyTo: envelope.inReplyTo ?? null,
-      references: references(headers),
-      text: text.text,
-      html: safeHtml,
-      truncated: text.cut || html.cut,
-      attachments: parts.attachments.map((leaf) => toAttachment(folder, uid, leaf)),
-      headers,
-      rawUrl: rawUrl(folder, uid),
-    };
+    return { message, headers, parts, text, html };
   });
+  // Sanitizing runs after the folder lock is released: it may take a while and needs no IMAP.
+  const { message, headers, parts, text, html } = fetched;
+  const cidUrls = Object.fromEntries(parts.attachments.filter((a) => a.contentId).map((a) => [a.contentId!.toLowerCase(), cidUrl(folder, uid, a.contentId!)]));
+  const safeHtml = html.text === null ? null : await sanitizer.sanitize(html.text, cidUrls);
+  const envelope = message.envelope ?? {};
+  return {
+    ...toSummary(folder, message, (text.text ?? '').slice(0, 200)),
+    bcc: toAddresses(envelope.bcc),
+    replyTo: toAddresses(envelope.replyTo),
+    inReplyTo: envelope.inReplyTo ?? null,
+    references: references(headers),
+    text: text.text,
+    html: safeHtml,
+    truncated: text.cut || html.cut,
+    attachments: parts.attachments.map((leaf) => toAttachment(folder, uid, leaf)),
+    headers,
+    rawUrl: rawUrl(folder, uid),
+  };
 }

@@ -9,6 +9,7 @@ import { contentDisposition, downloadPart, isInlineSafe, partForContentId, type 
 import { parseHeaderBlock } from '../mail/header-block.ts';
 import { fetchMessage, readMessage } from '../mail/message-detail.ts';
 import { listPage } from '../mail/message-list.ts';
+import type { SanitizePool } from '../mail/sanitize-pool.ts';
 import { parseSearchQuery } from '../mail/search-query.ts';
 import { parseSpamReport } from '../mail/spam-report.ts';
 import { readThread } from '../mail/threads.ts';
@@ -33,7 +34,7 @@ function partParam(c: Context): string {
   return part;
 }
 
-export function messageRoutes(api: Hono<GatewayEnv>): void {
+export function messageRoutes(api: Hono<GatewayEnv>, sanitizer: SanitizePool): void {
   api.get('/folders/:folder/messages', async (c) => {
     const query = readQuery(c, PageQuery);
     return c.json(await listPage(c.get('session').imap, folderParam(c), query));
@@ -47,7 +48,7 @@ export function messageRoutes(api: Hono<GatewayEnv>): void {
   });
 
   api.get('/folders/:folder/messages/:uid', async (c) => {
-    return c.json(await readMessage(c.get('session').imap, folderParam(c), uidParam(c)));
+    return c.json(await readMessage(c.get('session').imap, sanitizer, folderParam(c), uidParam(c)));
   });
 
   api.get('/folders/:folder/messages/:uid/spam-report', async (c) => {
