@@ -1,3 +1,4 @@
+import { ApiError } from '../shared/errors.ts';
 import { CSRF_HEADER, type SessionInfo } from '../shared/session.ts';
 
 export interface ApiResponse<T = unknown> {
@@ -40,6 +41,8 @@ export class GatewayClient {
     }
     const type = response.headers.get('content-type') ?? '';
     const parsed = type.includes('application/json') ? await response.json() : await response.text();
+    // Every JSON failure must be the typed error shape from shared/, whatever went wrong.
+    if (response.status >= 400 && type.includes('application/json')) ApiError.parse(parsed);
     return { status: response.status, headers: response.headers, body: parsed as T };
   }
 

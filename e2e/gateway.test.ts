@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
-import type { Folder, MessageDetail, MessagePage } from '../shared/index.ts';
+import { ActionResult, ApiError, DraftResult, FolderList, MailEvent, MessageDetail, MessagePage, SendResult, SessionInfo, SpamReport, Thread, type Folder } from '../shared/index.ts';
 import { startMailwerk, type Mailwerk } from './harness.ts';
 import { folderUrl, GatewayClient } from './gateway-client.ts';
 
@@ -83,6 +83,7 @@ describe('webmail gateway', () => {
       assert.match(csp, /frame-ancestors 'none'/);
       assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
       assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+      SessionInfo.parse(response.body);
       assert.equal(response.body.address, alice.user);
       assert.ok(response.body.csrfToken.length >= 40);
 
@@ -132,6 +133,7 @@ describe('webmail gateway', () => {
       const client = await loggedIn();
       const list = await client.get<{ folders: Folder[] }>('/api/folders');
       assert.equal(list.status, 200);
+      FolderList.parse(list.body);
       const roles = Object.fromEntries(list.body.folders.filter((f) => f.role).map((f) => [f.role, f.path]));
       for (const role of ['inbox', 'sent', 'drafts', 'trash', 'junk']) assert.ok(roles[role], `no ${role} folder in ${JSON.stringify(roles)}`);
       assert.equal(list.body.folders[0]!.role, 'inbox');
@@ -218,6 +220,7 @@ describe('webmail gateway', () => {
       do {
         const page = await pager.get<MessagePage>(`${folderUrl('INBOX')}/messages?limit=50${cursor ? `&before=${cursor}` : ''}`);
         assert.equal(page.status, 200, JSON.stringify(page.body));
+        MessagePage.parse(page.body);
         assert.equal(page.body.total, 120);
         assert.equal(page.body.unread, 80);
         seen.push(...page.body.messages.map((m) => m.uid));
@@ -249,7 +252,7 @@ describe('webmail gateway', () => {
     it('opens a multipart message: decoded text, sanitized HTML with cid: served, attachments', async () => {
       const detail = await client.get<MessageDetail>(`${folderUrl('INBOX')}/messages/${uid}`);
       assert.equal(detail.status, 200, JSON.stringify(detail.body));
-      const message = detail.body;
+      const message = MessageDetail.parse(detail.body);
       assert.equal(message.text?.trim(), 'The figures are gr\u00fcn this quarter.');
       const html = message.html ?? '';
       assert.match(html, /The figures are <b>green<\/b>/);
@@ -310,6 +313,7 @@ describe('webmail gateway', () => {
         'Junk',
       );
       const report = await client.get(`${folderUrl('Junk')}/messages/${scored}/spam-report`);
+      SpamReport.parse(report.body);
       assert.deepEqual(report.body, {
         scored: true,
         verdict: 'suspicious',
@@ -373,6 +377,7 @@ describe('webmail gateway', () => {
 
       const spam = await act('INBOX', { action: 'spam', uids: [pills] });
       assert.equal(spam.status, 200, JSON.stringify(spam.body));
+      ActionResult.parse(spam.body);
       assert.equal(spam.body.destination, 'Junk');
       const junkUid = spam.body.uidMap[String(pills)];
       assert.ok(junkUid);
@@ -425,6 +430,7 @@ describe('webmail gateway', () => {
         attachments: [upload.body.id],
       });
       assert.equal(sent.status, 200, JSON.stringify(sent.body));
+      SendResult.parse(sent.body);
       assert.deepEqual(sent.body.accepted.sort(), [bob.user, 'pager@example.test']);
       assert.equal(sent.body.sentFolder, 'Sent');
       assert.ok(sent.body.sentUid);
@@ -460,6 +466,7 @@ describe('webmail gateway', () => {
       const answered = (await bobClient.get<MessagePage>(`${folderUrl('INBOX')}/messages`)).body.messages.find((m) => m.uid === received!.uid)!;
       assert.equal(answered.flags.answered, true);
       const thread = await bobClient.get(`/api/threads/${received.threadId}?folder=INBOX`);
+      Thread.parse(thread.body);
       assert.deepEqual(thread.body.messages.map((m: { subject: string }) => m.subject), ['Notes for the meeting', 'Re: Notes for the meeting']);
     });
 
@@ -467,6 +474,7 @@ describe('webmail gateway', () => {
       const client = await loggedIn();
       const first = await client.post('/api/drafts', { to: [{ address: bob.user }], subject: 'Draft one', text: 'first' });
       assert.equal(first.status, 201, JSON.stringify(first.body));
+      DraftResult.parse(first.body);
       const second = await client.post('/api/drafts', { to: [{ address: bob.user }], subject: 'Draft two', text: 'second', draftUid: first.body.uid });
       const drafts = (await client.get<MessagePage>(`${folderUrl('Drafts')}/messages`)).body.messages;
       assert.deepEqual(drafts.map((m) => [m.uid, m.subject, m.flags.draft]), [[second.body.uid, 'Draft two', true]]);
@@ -478,6 +486,7 @@ describe('webmail gateway', () => {
       const client = await loggedIn();
       const refused = await client.post('/api/send', { to: [{ address: 'nobody@example.test' }], subject: 'Lost?', text: 'Not lost.' });
       assert.equal(refused.status, 422, JSON.stringify(refused.body));
+      ApiError.parse(refused.body);
       assert.equal(refused.body.error.code, 'send_refused');
       assert.match(refused.body.error.serverReply, /^550 5\.1\.1/);
       assert.deepEqual(refused.body.error.rejected, ['nobody@example.test']);
@@ -512,7 +521,7 @@ describe('webmail gateway', () => {
           const match = new RegExp(`event: ${type}\\ndata: (.*)\\n`).exec(buffer);
           if (match) {
             buffer = buffer.slice(match.index + match[0].length);
-            return JSON.parse(match[1]!);
+            return MailEvent.parse(JSON.parse(match[1]!));
           }
           const left = deadline - Date.now();
           if (left <= 0) throw new Error(`no ${type} event within ${timeoutMs} ms; got ${buffer}`);
