@@ -70,7 +70,7 @@ describe('mailwerk CLI and configuration', () => {
 
   it('generates and prints the postmaster password once on first start, and works while the server runs', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'mailwerk-first-'));
-    const startEnv: NodeJS.ProcessEnv = { ...process.env, MAILWERK_DATA: fresh, MAILWERK_DOMAIN: 'first.test', MAILWERK_IMAP_PORT: '0', MAILWERK_IMAPS_PORT: '0', MAILWERK_LOG_LEVEL: 'info' };
+    const startEnv: NodeJS.ProcessEnv = { ...process.env, MAILWERK_DATA: fresh, MAILWERK_DOMAIN: 'first.test', MAILWERK_IMAP_PORT: '0', MAILWERK_IMAPS_PORT: '0', MAILWERK_SMTP_PORT: '0', MAILWERK_SUBMISSION_PORT: '0', MAILWERK_SUBMISSIONS_PORT: '0', MAILWERK_HTTP_PORT: '0', MAILWERK_LOG_LEVEL: 'info' };
     delete startEnv.MAILWERK_ADMIN_PASSWORD;
     const child = spawn(process.execPath, [BIN, 'start'], { env: startEnv });
     let stderr = '';
@@ -78,7 +78,8 @@ describe('mailwerk CLI and configuration', () => {
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.on('data', (d) => (stdout += d));
     try {
-      for (let i = 0; i < 200 && !stdout.includes('"ready"'); i++) await sleep(50);
+      // First start generates a TLS key and a DKIM key; on a loaded machine that takes a while.
+      for (let i = 0; i < 600 && !stdout.includes('"ready"'); i++) await sleep(50);
       const password = /password: (\S+)/.exec(stderr)?.[1];
       assert.ok(password, `password printed: ${stderr}`);
       assert.doesNotMatch(stdout, new RegExp(password!), 'the password is not in the structured log');
