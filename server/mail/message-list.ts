@@ -41,14 +41,21 @@ function selected(client: ImapFlow): MailboxObject {
   return mailbox;
 }
 
-export async function listPage(imap: PooledImapConnection, folder: string, query: PageQuery, filter?: SearchObject): Promise<MessagePage> {
+/**
+ * One page of a folder, newest first. Counting unread mail is the costliest step on a large folder (the server
+ * looks at every message's flags), so only the first page counts; older pages, which scrolling asks for, repeat
+ * the count the first page remembered in `unreadSeen` (live changes reach the client through the push stream).
+ */
+export async function listPage(imap: PooledImapConnection, folder: string, query: PageQuery, unreadSeen: Map<string, number>, filter?: SearchObject): Promise<MessagePage> {
   return imap.inMailbox(folder, async (client) => {
     const mailbox = selected(client);
     const highest = Math.min((query.before ?? mailbox.uidNext) - 1, mailbox.uidNext - 1);
     const empty = mailbox.exists === 0 || highest < 1;
     const { uids, more } = empty ? { uids: [], more: false } : await newestUids(client, highest, query.limit, filter);
     const messages = await fetchSummaries(client, folder, uids);
-    const unread = await countMatching(client, { seen: false });
+    const remembered = query.before !== undefined ? unreadSeen.get(folder) : undefined;
+    const unread = remembered ?? (await countMatching(client, { seen: false }));
+    unreadSeen.set(folder, unread);
     const last = uids[uids.length - 1];
     return {
       folder,

@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import { GatewayError } from '../errors.ts';
-import { trustAnchors, type Credentials } from './imap-connection.ts';
+import { verifiedTls, type Credentials } from './imap-connection.ts';
 
 /** The submission server: implicit TLS (465-style) or STARTTLS required (587-style), always verified. */
 export interface SmtpEndpoint {
@@ -51,7 +51,7 @@ export async function submitMessage(endpoint: SmtpEndpoint, credentials: Credent
     secure: endpoint.implicitTls,
     requireTLS: !endpoint.implicitTls,
     auth: { user: credentials.user, pass: credentials.pass },
-    tls: { ca: trustAnchors(endpoint.ca), servername: endpoint.servername, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
+    tls: { ...verifiedTls(endpoint.ca), servername: endpoint.servername },
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
     socketTimeout: 60_000,

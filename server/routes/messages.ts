@@ -37,14 +37,16 @@ function partParam(c: Context): string {
 export function messageRoutes(api: Hono<GatewayEnv>, sanitizer: SanitizePool): void {
   api.get('/folders/:folder/messages', async (c) => {
     const query = readQuery(c, PageQuery);
-    return c.json(await listPage(c.get('session').imap, folderParam(c), query));
+    const session = c.get('session');
+    return c.json(await listPage(session.imap, folderParam(c), query, session.unreadSeen));
   });
 
   api.get('/folders/:folder/search', async (c) => {
     const query = readQuery(c, SearchQuery);
     const parsed = parseSearchQuery(query.q);
     if (!parsed.ok) throw new GatewayError('invalid_request', parsed.message, { field: 'q' });
-    return c.json(await listPage(c.get('session').imap, folderParam(c), query, parsed.search));
+    const session = c.get('session');
+    return c.json(await listPage(session.imap, folderParam(c), query, session.unreadSeen, parsed.search));
   });
 
   api.get('/folders/:folder/messages/:uid', async (c) => {

@@ -19,6 +19,8 @@ export class Session {
   readonly createdAt: number;
   lastSeen: number;
   readonly uploads: UploadStore;
+  /** Unread count per folder as of its last first page (see listPage). */
+  readonly unreadSeen = new Map<string, number>();
   /** Things to stop when the session ends (the IDLE watcher, open event streams). */
   private readonly closers = new Set<() => void>();
 
