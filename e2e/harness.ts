@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,6 +24,7 @@ export interface Mailwerk {
   kill(): Promise<void>;
   /** Start again on the same data directory (new ports). */
   restart(): Promise<void>;
+  /** SIGKILL if still running, then remove the data directory (unless it was given to startMailwerk). */
   cleanup(): Promise<void>;
 }
 
@@ -43,8 +44,8 @@ export function runCli(env: NodeJS.ProcessEnv, args: string[], input?: string): 
   });
 }
 
-async function waitForPorts(dataDir: string, pid: number, child: ChildProcess, log: () => string): Promise<Record<string, number>> {
-  const deadline = Date.now() + 30_000;
+async function waitForPorts(dataDir: string, pid: number, child: ChildProcess, log: () => string, timeoutMs: number): Promise<Record<string, number>> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`mailwerk exited with ${child.exitCode}: ${log()}`);
     try {
@@ -55,11 +56,22 @@ async function waitForPorts(dataDir: string, pid: number, child: ChildProcess, l
     }
     await sleep(50);
   }
-  throw new Error(`mailwerk did not start within 30 s: ${log()}`);
+  throw new Error(`mailwerk did not start within ${timeoutMs / 1000} s: ${log()}`);
 }
 
-export async function startMailwerk(extraEnv: Record<string, string> = {}): Promise<Mailwerk> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mailwerk-test-'));
+export interface StartOptions {
+  /** Use (and keep) this data directory instead of a fresh temporary one, e.g. a benchmark's loaded store. */
+  dataDir?: string;
+  /** Arguments for node itself, such as --cpu-prof. */
+  nodeArgs?: string[];
+  /** How long opening the store may take (a large one takes a while). */
+  startTimeoutMs?: number;
+}
+
+export async function startMailwerk(extraEnv: Record<string, string> = {}, options: StartOptions = {}): Promise<Mailwerk> {
+  const keep = options.dataDir !== undefined;
+  const dataDir = options.dataDir ? resolve(options.dataDir) : mkdtempSync(join(tmpdir(), 'mailwerk-test-'));
+  mkdirSync(dataDir, { recursive: true });
   const adminPassword = 'postmaster-secret-1';
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -81,10 +93,10 @@ export async function startMailwerk(extraEnv: Record<string, string> = {}): Prom
   };
   let output = '';
   const launch = async () => {
-    const child = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (output = (output + d).slice(-20000)));
     child.stderr!.on('data', (d) => (output = (output + d).slice(-20000)));
-    const ports = await waitForPorts(dataDir, child.pid!, child, () => output);
+    const ports = await waitForPorts(dataDir, child.pid!, child, () => output, options.startTimeoutMs ?? 30_000);
     return { child, ports };
   };
   let { child, ports } = await launch();
@@ -123,7 +135,7 @@ export async function startMailwerk(extraEnv: Record<string, string> = {}): Prom
         child.kill('SIGKILL');
         await exited(child);
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keep) rmSync(dataDir, { recursive: true, force: true });
     },
   } as Mailwerk;
   return handle;

@@ -1,14 +1,9 @@
 /**
- * The Mailwerk under test: a throw-away one from the e2e harness (`startMailwerk`, temp data dir, free
- * ports), or, with `--data DIR`, one on a data directory that is kept between runs so a loaded folder can be
- * reused. The harness cannot do the latter itself: it always waits for ports.json in the temp directory it
- * creates, so an overridden MAILWERK_DATA never reports its ports (see README).
+ * The Mailwerk under test, from the e2e harness (`startMailwerk`, free ports): in a temporary data directory,
+ * or, with `--data DIR`, on a data directory kept between runs so a loaded folder can be reused.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { runCli, startMailwerk } from '../../e2e/harness.ts';
+import type { ChildProcess } from 'node:child_process';
+import { startMailwerk } from '../../e2e/harness.ts';
 
 export interface BenchServer {
   dataDir: string;
@@ -24,10 +19,6 @@ export interface BenchServer {
   shutdown(): Promise<void>;
 }
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'mailwerk.js');
-const DOMAIN = 'example.test';
-
 /** What every benchmark server runs with; the harness sets the same for its throw-away servers. */
 export const BENCH_ENV: Record<string, string> = {
   MAILWERK_LOG_LEVEL: 'warn',
@@ -35,88 +26,23 @@ export const BENCH_ENV: Record<string, string> = {
   MAILWERK_QUOTA: '16G',
 };
 
-function exited(c: ChildProcess): Promise<void> {
-  return new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
-}
-
 /** `nodeArgs` (e.g. --cpu-prof, which NODE_OPTIONS does not take) needs a kept data directory. */
 export async function startBenchServer(dataDir: string | undefined, log: (m: string) => void, nodeArgs: string[] = []): Promise<BenchServer> {
-  if (!dataDir) {
-    if (nodeArgs.length > 0) throw new Error('node arguments need a kept data directory (--data DIR)');
-    const mw = await startMailwerk(BENCH_ENV);
-    return {
-      dataDir: mw.dataDir,
-      ports: mw.ports,
-      ca: mw.ca,
-      domain: mw.domain,
-      pid: mw.process.pid!,
-      process: mw.process,
-      kept: false,
-      cli: (args) => mw.cli(args),
-      shutdown: () => mw.cleanup(),
-    };
-  }
-
-  const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    MAILWERK_DATA: dir,
-    MAILWERK_DOMAIN: DOMAIN,
-    MAILWERK_HOSTNAME: 'localhost',
-    MAILWERK_ADMIN_PASSWORD: 'postmaster-secret-1',
-    MAILWERK_LISTEN: '127.0.0.1',
-    MAILWERK_SMTP_PORT: '0',
-    MAILWERK_SUBMISSION_PORT: '0',
-    MAILWERK_SUBMISSIONS_PORT: '0',
-    MAILWERK_IMAP_PORT: '0',
-    MAILWERK_IMAPS_PORT: '0',
-    MAILWERK_POP3_PORT: '0',
-    MAILWERK_POP3S_PORT: '0',
-    MAILWERK_HTTP_PORT: '0',
-    ...BENCH_ENV,
-  };
-  log(`starting mailwerk on kept data directory ${dir}`);
-  let output = '';
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d) => (output = (output + d).slice(-20000)));
-  child.stderr!.on('data', (d) => (output = (output + d).slice(-20000)));
-  const deadline = Date.now() + 120_000; // opening a large store may take a while
-  let ports: Record<string, number> | undefined;
-  while (!ports) {
-    if (child.exitCode !== null) throw new Error(`mailwerk exited with ${child.exitCode}: ${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`mailwerk did not start within 120 s: ${output}`);
-    }
-    try {
-      const file = JSON.parse(readFileSync(join(dir, 'ports.json'), 'utf8')) as { pid: number; ports: Record<string, number> };
-      if (file.pid === child.pid) ports = file.ports;
-    } catch {
-      // not written yet
-    }
-    if (!ports) await sleep(50);
-  }
-  const caPath = join(dir, 'tls', 'cert.pem');
-  if (!existsSync(caPath)) throw new Error(`no certificate at ${caPath}`);
+  if (!dataDir && nodeArgs.length > 0) throw new Error('node arguments need a kept data directory (--data DIR)');
+  if (dataDir) log(`starting mailwerk on kept data directory ${dataDir}`);
+  // Opening a large kept store takes a while.
+  const mw = await startMailwerk(BENCH_ENV, { dataDir, nodeArgs, startTimeoutMs: 120_000 });
   return {
-    dataDir: dir,
-    ports,
-    ca: readFileSync(caPath, 'utf8'),
-    domain: DOMAIN,
-    pid: child.pid!,
-    process: child,
-    kept: true,
-    cli: (args) => runCli(env, args),
-    async shutdown() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const done = exited(child);
-        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-        await done;
-        clearTimeout(timer);
-      }
-    },
+    dataDir: mw.dataDir,
+    ports: mw.ports,
+    ca: mw.ca,
+    domain: mw.domain,
+    pid: mw.process.pid!,
+    process: mw.process,
+    kept: dataDir !== undefined,
+    cli: (args) => mw.cli(args),
+    // A kept store is stopped cleanly (SIGTERM); a throw-away one is killed and removed.
+    shutdown: () => (dataDir ? mw.stop() : mw.cleanup()),
   };
 }
 
